@@ -25,8 +25,7 @@ def check_images(images: Any, *, name: str = "images") -> np.ndarray:
         images = images[..., None]
     if images.ndim != 4 or images.shape[-1] not in (1, 3):
         raise ValueError(
-            f"{name} must have shape (N, H, W) or (N, H, W, C) with C in (1, 3), "
-            f"got {images.shape}"
+            f"{name} must have shape (N, H, W) or (N, H, W, C) with C in (1, 3), got {images.shape}"
         )
     images = images.astype(np.float32, copy=False)
     if images.size and not np.isfinite(images).all():

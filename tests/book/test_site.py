@@ -14,7 +14,9 @@ TF_NOISE = ("cuda drivers", "oneDNN", "absl::InitializeLog", "cudart_stub", "TF_
 
 
 def _pages(site: Path) -> list[str]:
-    return sorted(str(p.relative_to(site)) for p in site.rglob("*.html") if "_static" not in p.parts)
+    return sorted(
+        str(p.relative_to(site)) for p in site.rglob("*.html") if "_static" not in p.parts
+    )
 
 
 def _visit(browser, url: str) -> dict[str, list[str]]:
@@ -68,7 +70,9 @@ def test_every_page_loads_offline(browser, base_url, site):
 def test_figures_render(browser, base_url, notebook):
     page = browser.new_page()
     page.goto(f"{base_url}/notebooks/{notebook.stem}.html", wait_until="networkidle")
-    sizes = page.eval_on_selector_all("figure img, .cell_output img", "els => els.map(e => e.naturalWidth)")
+    sizes = page.eval_on_selector_all(
+        "figure img, .cell_output img", "els => els.map(e => e.naturalWidth)"
+    )
     page.close()
     assert sizes, f"{notebook.stem}: no figure on the page"
     assert min(sizes) > 0, f"{notebook.stem}: a figure failed to load"
@@ -107,8 +111,7 @@ def test_colab_link_points_at_the_notebook(site, notebook):
     repo = urlparse(config["repository"]["url"]).path.strip("/")
     branch = config["repository"]["branch"]
     expected = (
-        f"https://colab.research.google.com/github/{repo}/blob/{branch}/"
-        f"notebooks/{notebook.name}"
+        f"https://colab.research.google.com/github/{repo}/blob/{branch}/notebooks/{notebook.name}"
     )
     html = (site / "notebooks" / f"{notebook.stem}.html").read_text(encoding="utf-8")
     assert f'href="{expected}"' in html

@@ -1,0 +1,50 @@
+"""Each executed chapter left its results file, and the results meet the book's floors."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = Path(os.environ.get("CROSSMODAL_RESULTS_DIR", ROOT / "_build" / "results"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+#: Quality floors per chapter: key -> minimum value.
+FLOORS = {
+    "01_crossmodal_data": {"softmax_test_accuracy": 0.90},
+}
+
+
+def _load(stem: str) -> dict:
+    path = RESULTS / f"{stem}.json"
+    if not path.exists():
+        pytest.fail(f"{path} is missing: the chapter did not run to its end")
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_results_file_is_complete(notebook):
+    data = _load(notebook.stem)
+    assert set(data) == {"wall_seconds", "results"}
+    assert data["wall_seconds"] > 0
+    assert data["results"], "a chapter records at least one key result"
+    for key, value in data["results"].items():
+        assert isinstance(value, str) or math.isfinite(value), key
+
+
+@pytest.mark.parametrize(("stem", "floors"), sorted(FLOORS.items()))
+def test_floors_hold(stem, floors):
+    recorded = _load(stem)["results"]
+    for key, floor in floors.items():
+        assert key in recorded, f"{stem} did not record {key}"
+        assert recorded[key] >= floor, f"{stem}: {key} = {recorded[key]} < floor {floor}"
+
+
+def test_results_page_shows_every_chapter():
+    page = (ROOT / "_build" / "html" / "book" / "results.html").read_text(encoding="utf-8")
+    for notebook in NOTEBOOKS:
+        assert notebook.stem in page, f"{notebook.stem} missing from the results page"

@@ -1,0 +1,73 @@
+"""Unit tests of crossmodal_helpers.exercises: feedback, hints, never AssertionError."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from crossmodal_helpers import exercises
+
+
+def test_feedback_is_truthy_only_when_passed():
+    assert exercises.Feedback(True, "ok")
+    assert not exercises.Feedback(False, "no", "hint")
+
+
+def test_failed_feedback_shows_the_hint_as_text_and_html():
+    feedback = exercises.Feedback(False, "x is wrong", "try y")
+    assert str(feedback) == "Not yet: x is wrong\nHint: try y"
+    assert "Hint: try y" in feedback._repr_html_()
+
+
+@pytest.mark.parametrize(
+    ("answer", "passed", "words"),
+    [
+        (0.5, True, "answer = 0.5"),
+        (0.7, False, "too large"),
+        (0.1, False, "too small"),
+        ("0.5", False, "should be a number"),
+        (float("nan"), False, "not a finite number"),
+        (..., False, "still empty"),
+        (None, False, "still empty"),
+    ],
+)
+def test_check_value(answer, passed, words):
+    feedback = exercises.check_value(answer, 0.5, hint="h")
+    assert feedback.passed is passed
+    assert words in feedback.message
+
+
+def test_check_value_compares_strings_and_types():
+    assert exercises.check_value("svm", "svm").passed
+    assert "should be a str" in exercises.check_value(3, "svm").message
+    assert "not the expected" in exercises.check_value("tree", "svm").message
+
+
+def test_check_array_reports_shape_then_values():
+    expected = np.arange(6.0).reshape(2, 3)
+    assert exercises.check_array(expected.copy(), expected).passed
+    assert "shape (3, 2)" in exercises.check_array(expected.T, expected).message
+    wrong = expected.copy()
+    wrong[1, 2] = 0
+    message = exercises.check_array(wrong, expected).message
+    assert "1 of 6 entries" in message and "(1, 2)" in message
+    assert "NaN" in exercises.check_array(np.full((2, 3), np.nan), expected).message
+    assert "non-numeric" in exercises.check_array(np.array([["a"] * 3] * 2), expected).message
+
+
+def test_check_choice():
+    options = ["multimodal", "cross-modal"]
+    assert exercises.check_choice(" Cross-Modal ", "cross-modal", options).passed
+    assert "not one of" in exercises.check_choice("both", "cross-modal", options).message
+    assert "not the best" in exercises.check_choice("multimodal", "cross-modal", options).message
+
+
+def test_ch01_class_means_accepts_the_solution_and_explains_mistakes():
+    digits = load_digits()
+    solution = np.stack([digits.images[digits.target == k].mean(axis=0) for k in range(10)])
+    assert exercises.ch01_class_means(solution).passed
+    scaled = exercises.ch01_class_means(solution / 16)
+    assert not scaled.passed and "select the images" in scaled.hint
+    assert "still empty" in exercises.ch01_class_means(...).message
+    assert "shape (10, 64)" in exercises.ch01_class_means(solution.reshape(10, 64)).message

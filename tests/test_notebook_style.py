@@ -1,0 +1,123 @@
+"""The notebook house style (DESIGN.md), checked on every chapter."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import nbtools  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+INSTALL = re.compile(r"(^|\n)\s*[!%]\s*pip\b|pip\"?,?\s*\"?install|conda install|apt-get install")
+ABSOLUTE_PATH = re.compile(r"[\"'](/(home|work|root|Users|tmp|usr)/|[A-Za-z]:\\\\)")
+
+
+def _toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.stem)
+def notebook(request) -> tuple[Path, nbformat.NotebookNode]:
+    return request.param, nbformat.read(request.param, as_version=4)
+
+
+def test_there_are_chapters():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+
+
+def test_file_name_is_numbered(notebook):
+    path, _ = notebook
+    assert re.fullmatch(r"(\d\d_[a-z0-9_]+|appendix_[a-z0-9_]+)\.ipynb", path.name)
+
+
+def test_title_cell_has_objectives_prerequisites_and_time(notebook):
+    _, nb = notebook
+    first = nb.cells[0]
+    assert first.cell_type == "markdown"
+    assert first.source.startswith("# "), "the first cell must open with the chapter title"
+    for part in ("Learning objectives", "Prerequisites", "Time on CPU"):
+        assert part in first.source, f"the title cell lacks '{part}'"
+
+
+def test_second_cell_is_the_setup_cell(notebook):
+    path, nb = notebook
+    setup = nb.cells[1]
+    assert setup.cell_type == "code"
+    assert setup.source.startswith(nbtools.colab_block()), (
+        "setup cell must open with the Colab block"
+    )
+    assert f'runtime.setup(seed=0, chapter="{path.stem}")' in setup.source
+
+
+def test_installs_only_in_the_setup_cell(notebook):
+    _, nb = notebook
+    for index, cell in enumerate(nb.cells[2:], start=2):
+        if cell.cell_type == "code":
+            assert not INSTALL.search(cell.source), f"cell {index} installs something"
+
+
+def test_no_absolute_paths(notebook):
+    _, nb = notebook
+    for index, cell in enumerate(nb.cells):
+        assert not ABSOLUTE_PATH.search(cell.source), f"cell {index} has an absolute path"
+
+
+def test_committed_without_outputs_in_canonical_form(notebook):
+    path, nb = notebook
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"cell {index} has outputs"
+            assert cell.execution_count is None, f"cell {index} has an execution count"
+    assert path.read_text(encoding="utf-8") == nbtools.render(nb), "run `make format`"
+
+
+def test_python3_kernel(notebook):
+    _, nb = notebook
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert nb.metadata["kernelspec"]["language"] == "python"
+
+
+def test_exercises_have_solutions_and_self_checks(notebook):
+    _, nb = notebook
+    text = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    exercises = re.findall(r"\{exercise\}.*\n:label: (\S+)", text)
+    solutions = re.findall(r"\{solution\} (\S+)", text)
+    assert exercises, "every chapter has at least one exercise"
+    assert sorted(exercises) == sorted(solutions), "every exercise needs exactly one solution"
+    code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    assert "exercises." in code, "exercises need a self-check cell (crossmodal_helpers.exercises)"
+
+
+def test_chapter_ends_with_the_results_summary(notebook):
+    _, nb = notebook
+    last_code = [cell for cell in nb.cells if cell.cell_type == "code"][-1]
+    assert last_code.source.strip() == "results.summary()"
+
+
+def test_every_figure_has_a_caption(notebook):
+    _, nb = notebook
+    for index, cell in enumerate(nb.cells):
+        figure = cell.metadata.get("mystnb", {}).get("figure")
+        if figure is not None:
+            assert figure.get("caption"), f"cell {index}: figure without a caption"
+            assert figure.get("name"), f"cell {index}: figure without a name"
+
+
+def test_toc_and_notebooks_agree():
+    files = _toc_files()
+    for stem in (f"notebooks/{p.stem}" for p in NOTEBOOKS):
+        assert stem in files, f"{stem} is missing from book/_toc.yml"
+    for entry in files:
+        candidates = [ROOT / f"{entry}{suffix}" for suffix in (".md", ".ipynb")]
+        assert any(c.exists() for c in candidates), f"toc entry {entry} has no file"

@@ -1,0 +1,91 @@
+"""Unit tests of crossmodal_helpers.results."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from crossmodal_helpers import results
+
+
+@pytest.fixture
+def chapter(tmp_path, monkeypatch):
+    monkeypatch.setenv(results.RESULTS_ENV, str(tmp_path))
+    results.start("99_test_chapter")
+    return tmp_path / "99_test_chapter.json"
+
+
+def test_record_writes_the_chapter_file(chapter):
+    assert results.record("accuracy", np.float32(0.5)) == 0.5
+    results.record("n_items", np.int64(7))
+    results.record("best_model", "svm")
+    data = json.loads(chapter.read_text())
+    assert data["results"] == {"accuracy": 0.5, "n_items": 7, "best_model": "svm"}
+    assert data["wall_seconds"] >= 0
+
+
+def test_start_resets_the_record(chapter):
+    results.record("accuracy", 0.5)
+    results.start("99_test_chapter")
+    results.record("other", 1)
+    assert json.loads(chapter.read_text())["results"] == {"other": 1}
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, np.float64("nan")])
+def test_non_finite_values_are_refused_and_nothing_is_lost(chapter, value):
+    results.record("accuracy", 0.9)
+    with pytest.raises(ValueError, match="'loss' must be finite"):
+        results.record("loss", value)
+    assert json.loads(chapter.read_text())["results"] == {"accuracy": 0.9}
+
+
+@pytest.mark.parametrize("key", [3, None, b"bytes"])
+def test_non_string_keys_are_refused(chapter, key):
+    with pytest.raises(TypeError, match="key must be a str"):
+        results.record(key, 1.0)
+
+
+@pytest.mark.parametrize("key", ["", "Accuracy", "test accuracy", "1st"])
+def test_keys_must_be_snake_case(chapter, key):
+    with pytest.raises(ValueError, match="snake_case"):
+        results.record(key, 1.0)
+
+
+@pytest.mark.parametrize("value", [True, [1, 2], {"a": 1}, None, np.zeros(3)])
+def test_values_must_be_numbers_or_strings(chapter, value):
+    with pytest.raises(TypeError, match="'x' must be"):
+        results.record("x", value)
+
+
+def test_record_without_a_chapter_says_what_to_do(monkeypatch):
+    monkeypatch.setattr(results, "_chapter", None)
+    with pytest.raises(RuntimeError, match="runtime.setup"):
+        results.record("accuracy", 0.5)
+
+
+@pytest.mark.parametrize("chapter", ["", "01 data", "../escape", 7])
+def test_bad_chapter_names_are_refused(chapter):
+    with pytest.raises(ValueError, match="notebook stem"):
+        results.start(chapter)
+
+
+def test_table_reads_back_every_chapter(chapter, tmp_path):
+    results.record("accuracy", 0.98765)
+    (tmp_path / "00_other.json").write_text(json.dumps({"wall_seconds": 12.0, "results": {}}))
+    rows = results.table(results.load_all(tmp_path))
+    assert rows[0] == ("00_other", "12.0", "-")
+    assert rows[1][0] == "99_test_chapter"
+    assert rows[1][2] == "accuracy=0.9877"
+
+
+def test_outside_a_checkout_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.delenv(results.RESULTS_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert results.results_dir() is None
+    results.start("99_test_chapter")
+    results.record("accuracy", 0.5)
+    assert list(tmp_path.iterdir()) == []
+    assert results.current()["results"] == {"accuracy": 0.5}
