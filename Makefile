@@ -8,6 +8,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 VENDOR := book/_static/vendor
+# nbmake skips notebooks under _build, so its executed copies live here.
+NBMAKE_DIR := .nbmake
 BOOK_FLAGS := --config book/_config.yml --toc book/_toc.yml -W -n --keep-going --all
 
 export CROSSMODAL_RESULTS_DIR := $(CURDIR)/_build/results
@@ -50,13 +52,13 @@ book: venv assets
 # The notebooks run once, under nbmake; their executed copies fill the book's execution
 # cache, so the strict book build that follows re-executes nothing.
 test: venv assets
-	$(PY) -m pytest -q -n 2 tests --ignore=tests/site
-	rm -rf _build/nbmake && mkdir -p _build/nbmake
-	cp $(NOTEBOOKS) _build/nbmake/
-	$(PY) -m pytest -q -n 2 --nbmake --nbmake-timeout=600 --overwrite _build/nbmake
-	$(PY) scripts/cache_guard.py --adopt _build/nbmake
+	$(PY) -m pytest -q -n 2 tests --ignore=tests/book
+	rm -rf $(NBMAKE_DIR) && mkdir -p $(NBMAKE_DIR)
+	cp $(NOTEBOOKS) $(NBMAKE_DIR)/
+	$(PY) -m pytest -q -n 2 --nbmake --nbmake-timeout=600 --overwrite $(NBMAKE_DIR)/*.ipynb
+	$(PY) scripts/cache_guard.py --adopt $(NBMAKE_DIR)
 	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
-	$(PY) -m pytest -q tests/site
+	$(PY) -m pytest -q tests/book
 
 bench: venv
 	$(PY) scripts/bench.py $(NOTEBOOKS)

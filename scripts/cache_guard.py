@@ -58,13 +58,30 @@ def stale_reason() -> str | None:
 
 
 def adopt(folder: Path) -> int:
-    """Store the executed notebooks of ``folder`` in the execution cache."""
+    """Store the executed notebooks of ``folder`` in the execution cache.
+
+    The cache keys a notebook by its code and cell metadata; execution adds timing metadata
+    to each cell, so the committed notebook's metadata is put back before caching.
+    """
+    import nbformat
     from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
 
     cache = get_cache(CACHE)
     count = 0
     for path in sorted(folder.glob("*.ipynb")):
-        cache.cache_notebook_file(path, check_validity=False, overwrite=True)
+        executed = nbformat.read(path, as_version=4)
+        source = nbformat.read(ROOT / "notebooks" / path.name, as_version=4)
+        if [c.source for c in executed.cells] != [c.source for c in source.cells]:
+            raise SystemExit(f"{path} does not match notebooks/{path.name}: not adopted")
+        for done, committed in zip(executed.cells, source.cells, strict=True):
+            done.metadata = committed.metadata
+        executed.metadata["kernelspec"] = source.metadata["kernelspec"]
+        cache.cache_notebook_bundle(
+            CacheBundleIn(executed, ROOT / "notebooks" / path.name),
+            check_validity=False,
+            overwrite=True,
+        )
         count += 1
     return count
 
