@@ -12,7 +12,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("datasets", "exercises", "plots", "results", "runtime", "widgets")
+_SUBMODULES = ("datasets", "exercises", "metrics", "plots", "results", "runtime", "widgets")
 __all__ = [*_SUBMODULES, "__version__"]
 
 

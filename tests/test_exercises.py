@@ -66,8 +66,17 @@ def test_check_choice():
 def test_ch01_class_means_accepts_the_solution_and_explains_mistakes():
     digits = load_digits()
     solution = np.stack([digits.images[digits.target == k].mean(axis=0) for k in range(10)])
-    assert exercises.ch01_class_means(solution).passed
-    scaled = exercises.ch01_class_means(solution / 16)
+    assert exercises.ch01.class_means(solution).passed
+    scaled = exercises.ch01.class_means(solution / 16)
     assert not scaled.passed and "select the images" in scaled.hint
-    assert "still empty" in exercises.ch01_class_means(...).message
-    assert "shape (10, 64)" in exercises.ch01_class_means(solution.reshape(10, 64)).message
+    assert "still empty" in exercises.ch01.class_means(...).message
+    assert "shape (10, 64)" in exercises.ch01.class_means(solution.reshape(10, 64)).message
+
+
+def test_ch01_which_kind():
+    right = {"a": "cross-modal", "b": "multimodal", "c": "cross-modal"}
+    assert exercises.ch01.which_kind(right).passed
+    wrong = exercises.ch01.which_kind({**right, "b": "cross-modal"})
+    assert not wrong.passed and "task (b)" in wrong.message and "test time" in wrong.hint
+    assert "keys 'a', 'b' and 'c'" in exercises.ch01.which_kind(["a"]).message
+    assert "not one of" in exercises.ch01.which_kind({**right, "a": "both"}).message

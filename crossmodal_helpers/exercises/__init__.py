@@ -2,14 +2,17 @@
 
 Introduced in chapter 1. A check returns a :class:`Feedback` that prints (or renders in
 Jupyter) as a short verdict; it never raises for a wrong answer, so a learner can run it as
-often as they like. Chapter-specific checks (``ch01_*``) compute the expected answer from
-the data themselves, so the notebook never shows the solution in the check cell.
+often as they like. Each chapter's own checks live in a submodule (``exercises.ch01``, …)
+and compute the expected answer from the data themselves, so the notebook never shows the
+solution in the check cell.
 """
 
 from __future__ import annotations
 
 import html
+import importlib
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -128,16 +131,8 @@ def check_choice(answer: Any, correct: str, options: Sequence[str], *, hint: str
     return Feedback(False, f"{answer!r} is not the best choice", hint)
 
 
-def ch01_class_means(answer: Any) -> Feedback:
-    """Self-check of chapter 1: the mean 8×8 image of each digit class, shape (10, 8, 8)."""
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    expected = np.stack([digits.images[digits.target == k].mean(axis=0) for k in range(10)])
-    return check_array(
-        answer,
-        expected,
-        name="class_means",
-        hint="select the images of one class with a boolean mask (target == k), "
-        "average over axis 0, and stack the ten results",
-    )
+def __getattr__(name: str) -> Any:
+    """Import a chapter's checks (``exercises.ch01``, …) on first use."""
+    if re.fullmatch(r"ch\d\d", name):
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
