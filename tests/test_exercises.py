@@ -80,3 +80,26 @@ def test_ch01_which_kind():
     assert not wrong.passed and "task (b)" in wrong.message and "test time" in wrong.hint
     assert "keys 'a', 'b' and 'c'" in exercises.ch01.which_kind(["a"]).message
     assert "not one of" in exercises.ch01.which_kind({**right, "a": "both"}).message
+
+
+def test_ch01_leakage():
+    movies = np.array([f"m{i % 7}" for i in range(60)])
+    in_test = np.random.default_rng(1).random(60) < 0.3
+    seen = set(movies[~in_test])
+    right = float(np.mean([m in seen for m in movies[in_test]]))
+    assert exercises.ch01.leakage(right, movies).passed
+    assert "not a fraction" in exercises.ch01.leakage(3.0, movies).message
+    assert "still empty" in exercises.ch01.leakage(..., movies).message
+    wrong = exercises.ch01.leakage(right / 2, movies)
+    assert not wrong.passed and "too small" in wrong.message
+
+
+def test_ch01_tag_counts():
+    tags = [["O", "COLOR", "SHAPE"], ["COLOR", "SHAPE", "O", "POSITION"]]
+    assert exercises.ch01.tag_counts({"O": 2, "COLOR": 2, "SHAPE": 2, "POSITION": 1}, tags).passed
+    assert (
+        "no entry for COLOR, POSITION, SHAPE" in exercises.ch01.tag_counts({"O": 2}, tags).message
+    )
+    too_many = exercises.ch01.tag_counts({"O": 3, "COLOR": 2, "SHAPE": 2, "POSITION": 1}, tags)
+    assert "counts too many" in too_many.message
+    assert "should be a dict" in exercises.ch01.tag_counts([1], tags).message
