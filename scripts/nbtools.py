@@ -3,8 +3,8 @@
     python scripts/nbtools.py fix notebooks/*.ipynb     # rewrite in canonical form
     python scripts/nbtools.py check notebooks/*.ipynb   # exit 1 if any would change
 
-Canonical form: no outputs or execution counts, the Python 3 kernel spec, nbformat's own
-JSON layout, and a second cell that opens with the Colab set-up block rendered from the
+Canonical form: no outputs or execution counts, the Python 3 kernel spec, numbered cell ids
+(``cell-001``, …), nbformat's own JSON layout, and a second cell that opens with the Colab set-up block rendered from the
 repository URL in ``book/_config.yml`` (the one place the repository is named).
 """
 
@@ -53,7 +53,8 @@ def canonical(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         "kernelspec": dict(KERNELSPEC),
         "language_info": {"name": "python"},
     }
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells, start=1):
+        cell.id = f"cell-{index:03d}"
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
