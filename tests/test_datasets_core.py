@@ -20,14 +20,6 @@ NAMES = ["rotten_tomatoes", "mnist5k", "digits", "photos", "digit_pairs", "emoji
 HEAVY = ("tensorflow", "keras", "sklearn", "skimage", "PIL", "mlxtend", "emoji", "scattertext")
 
 
-@pytest.fixture(autouse=True)
-def shared_cache(tmp_path_factory, monkeypatch):
-    """One cache folder for the whole test session (so slow entries are built once)."""
-    folder = tmp_path_factory.getbasetemp() / "crossmodal_cache"
-    monkeypatch.setenv(datasets.CACHE_ENV, str(folder))
-    return folder
-
-
 # --------------------------------------------------------------------------- registry
 
 

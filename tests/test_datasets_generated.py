@@ -13,14 +13,6 @@ from crossmodal_helpers.datasets import digit_pairs, shapes
 SPLITS = ("train", "val", "test")
 
 
-@pytest.fixture(autouse=True)
-def shared_cache(tmp_path_factory, monkeypatch):
-    """One cache folder for the whole test session (so slow entries are built once)."""
-    folder = tmp_path_factory.getbasetemp() / "crossmodal_cache"
-    monkeypatch.setenv(datasets.CACHE_ENV, str(folder))
-    return folder
-
-
 # --------------------------------------------------------------------------- digit pairs
 
 WORD = {w: i for i, w in enumerate(digit_pairs.WORDS)}

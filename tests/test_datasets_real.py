@@ -13,14 +13,6 @@ from crossmodal_helpers.datasets import emoji_pairs
 SPLITS = ("train", "val", "test")
 
 
-@pytest.fixture(autouse=True)
-def shared_cache(tmp_path_factory, monkeypatch):
-    """One cache folder for the whole test session (so slow entries are built once)."""
-    folder = tmp_path_factory.getbasetemp() / "crossmodal_cache"
-    monkeypatch.setenv(datasets.CACHE_ENV, str(folder))
-    return folder
-
-
 def _check_split_partition(name, **options):
     """Train/val/test are disjoint and together are exactly split='all'."""
     whole = datasets.load(name, split="all", **options)

@@ -448,3 +448,24 @@ class DataCard:
             f"<p><b>{html.escape(self.title)}</b> (<code>{html.escape(self.name)}</code>)</p>"
             f"<table>{body}</table>"
         )
+
+
+def labelled_images(
+    name: str,
+    images: np.ndarray,
+    labels: np.ndarray,
+    label_names: Sequence[str],
+    split: str,
+    seed: int,
+    fractions: Sequence[float],
+) -> Dataset:
+    """One split of a labelled image set, stratified by label. Introduced in chapter 1."""
+    index = split_indices(len(labels), split, seed=seed, fractions=fractions, stratify=labels)
+    return Dataset(
+        name=name,
+        split=split,
+        images=images[index],
+        labels=labels[index],
+        label_names=list(label_names),
+        meta={"index": index.astype(np.int64)},
+    )

@@ -16,8 +16,8 @@ from crossmodal_helpers.datasets._core import (
     DEFAULT_FRACTIONS,
     DataCard,
     Dataset,
+    labelled_images,
     require,
-    split_indices,
 )
 
 NAME = "mnist5k"
@@ -76,12 +76,4 @@ def load(
 ) -> Dataset:
     """Load MNIST 5k; see :data:`CARD`. Introduced in chapter 1."""
     images, labels = arrays()
-    index = split_indices(len(labels), split, seed=seed, fractions=fractions, stratify=labels)
-    return Dataset(
-        name=NAME,
-        split=split,
-        images=images[index],
-        labels=labels[index],
-        label_names=list(DIGIT_NAMES),
-        meta={"index": index.astype(np.int64)},
-    )
+    return labelled_images(NAME, images, labels, DIGIT_NAMES, split, seed, fractions)
