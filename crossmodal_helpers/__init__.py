@@ -12,7 +12,19 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("datasets", "exercises", "metrics", "plots", "results", "runtime", "widgets")
+_SUBMODULES = (
+    "autoencoders",
+    "datasets",
+    "exercises",
+    "fusion",
+    "metrics",
+    "plots",
+    "results",
+    "runtime",
+    "text",
+    "vision",
+    "widgets",
+)
 __all__ = [*_SUBMODULES, "__version__"]
 
 

@@ -3,9 +3,10 @@
     python scripts/nbtools.py fix notebooks/*.ipynb     # rewrite in canonical form
     python scripts/nbtools.py check notebooks/*.ipynb   # exit 1 if any would change
 
-Canonical form: no outputs or execution counts, the Python 3 kernel spec, numbered cell ids
-(``cell-001``, …), nbformat's own JSON layout, and a second cell that opens with the Colab set-up block rendered from the
-repository URL in ``book/_config.yml`` (the one place the repository is named).
+Canonical form: no outputs or execution counts, the Python 3 kernel spec, numbered cell
+ids (``cell-001``, …), nbformat's own JSON layout, and a second cell that opens with the
+Colab set-up block rendered from the repository URL in ``book/_config.yml`` (the one place
+the repository is named).
 """
 
 from __future__ import annotations

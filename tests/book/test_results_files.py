@@ -16,6 +16,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 #: Quality floors per chapter: key -> minimum value.
 FLOORS = {
     "01_crossmodal_data": {"softmax_test_accuracy": 0.90},
+    "02_text_mining": {"best_classical_accuracy": 0.74, "tagger_macro_f1": 0.95},
 }
 
 
@@ -48,3 +49,9 @@ def test_results_page_shows_every_chapter():
     page = (ROOT / "_build" / "html" / "book" / "results.html").read_text(encoding="utf-8")
     for notebook in NOTEBOOKS:
         assert notebook.stem in page, f"{notebook.stem} missing from the results page"
+
+
+def test_keras_text_classifier_is_within_three_points_of_the_best_classical_model():
+    recorded = _load("02_text_mining")["results"]
+    gap = recorded["best_classical_accuracy"] - recorded["keras_accuracy"]
+    assert gap <= 0.03, f"the Keras model is {gap:.3f} below the best classical model"
