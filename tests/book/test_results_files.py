@@ -55,3 +55,11 @@ def test_keras_text_classifier_is_within_three_points_of_the_best_classical_mode
     recorded = _load("02_text_mining")["results"]
     gap = recorded["best_classical_accuracy"] - recorded["keras_accuracy"]
     assert gap <= 0.03, f"the Keras model is {gap:.3f} below the best classical model"
+
+
+def test_joint_fusion_beats_the_better_single_modality_by_five_points():
+    recorded = _load("04_fusion")["results"]
+    single = max(recorded["image_only_accuracy_noisy"], recorded["text_only_accuracy_noisy"])
+    assert single < 0.90, f"the noisy setting is too easy: best single modality {single:.3f}"
+    margin = recorded["joint_fusion_accuracy_noisy"] - single
+    assert margin >= 0.05, f"joint fusion is only {margin:.3f} above the best single modality"
