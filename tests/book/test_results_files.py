@@ -17,6 +17,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 FLOORS = {
     "01_crossmodal_data": {"softmax_test_accuracy": 0.90},
     "02_text_mining": {"best_classical_accuracy": 0.74, "tagger_macro_f1": 0.95},
+    "03_image_recognition": {"cnn_accuracy": 0.97, "hog_svm_accuracy": 0.95},
+    "05_autoencoders": {"text_to_image_cnn_accuracy": 0.80},
 }
 
 
@@ -63,3 +65,8 @@ def test_joint_fusion_beats_the_better_single_modality_by_five_points():
     assert single < 0.90, f"the noisy setting is too easy: best single modality {single:.3f}"
     margin = recorded["joint_fusion_accuracy_noisy"] - single
     assert margin >= 0.05, f"joint fusion is only {margin:.3f} above the best single modality"
+
+
+def test_shared_code_probe_is_at_least_as_good_as_the_image_only_code():
+    recorded = _load("05_autoencoders")["results"]
+    assert recorded["probe_accuracy_shared"] >= recorded["probe_accuracy_image_only"]

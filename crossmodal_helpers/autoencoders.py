@@ -1,0 +1,376 @@
+"""Autoencoders: dense and convolutional, a leaky variant kept for teaching, a bimodal one.
+
+Introduced in chapter 5. An autoencoder is an encoder $z = f_\\theta(x)$ into a small code
+and a decoder $\\hat x = g_\\phi(z)$ back to the input, trained to make $\\hat x$ close to
+$x$. The image builders return uncompiled Keras models whose encoder and decoder are the
+nested models named ``"encoder"`` and ``"decoder"``; the bimodal builder returns a
+:class:`BimodalAutoencoder`. Keras is imported inside the functions, so importing this
+module is cheap.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+#: The shape of one MNIST digit, the default input of every builder. Introduced in chapter 5.
+IMAGE_SHAPE = (28, 28, 1)
+
+
+# --------------------------------------------------------------------------- argument checks
+
+
+def _check_units(value: Any, name: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a positive int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return int(value)
+
+
+def _check_image_shape(shape: Any, name: str = "input_shape") -> tuple[int, int, int]:
+    if isinstance(shape, str) or not isinstance(shape, Sequence) or len(shape) != 3:
+        raise ValueError(
+            f"{name} must be (height, width, channels) such as (28, 28, 1), got {shape!r}"
+        )
+    return tuple(_check_units(size, f"each entry of {name}") for size in shape)  # type: ignore[return-value]
+
+
+def _check_rate(value: Any, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{name} must be a number between 0 and 1, got {type(value).__name__}")
+    if not (math.isfinite(float(value)) and 0.0 <= float(value) <= 1.0):
+        raise ValueError(f"{name} must be between 0 and 1, got {value}")
+    return float(value)
+
+
+# --------------------------------------------------------------------------- image autoencoders
+
+
+def build_dense_encoder(
+    input_shape: Sequence[int] = IMAGE_SHAPE, code_dim: int = 32, *, hidden: int = 256
+) -> Any:
+    """The encoder $f_\\theta$: Flatten → Dense(hidden, ReLU) → a linear code of ``code_dim``.
+
+    Introduced in chapter 5. The model is named ``"encoder"``.
+    """
+    input_shape = _check_image_shape(input_shape)
+    code_dim = _check_units(code_dim, "code_dim")
+    hidden = _check_units(hidden, "hidden")
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape, name="image"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(hidden, activation="relu"),
+            keras.layers.Dense(code_dim, name="code"),
+        ],
+        name="encoder",
+    )
+
+
+def reconstruction_head(inputs: Any, output_shape: Sequence[int], *, hidden: int = 256) -> Any:
+    """The decoder's layers on a Keras tensor: Dense(hidden, ReLU) → a sigmoid per pixel.
+
+    Introduced in chapter 5. Returns the tensor reshaped to ``output_shape``, so every
+    reconstructed pixel lies in [0, 1], like the images.
+    """
+    output_shape = _check_image_shape(output_shape, "output_shape")
+    hidden = _check_units(hidden, "hidden")
+    import keras
+
+    hidden_layer = keras.layers.Dense(hidden, activation="relu")(inputs)
+    pixels = keras.layers.Dense(math.prod(output_shape), activation="sigmoid")(hidden_layer)
+    return keras.layers.Reshape(output_shape, name="reconstruction")(pixels)
+
+
+def build_dense_autoencoder(
+    input_shape: Sequence[int] = IMAGE_SHAPE, code_dim: int = 32, *, hidden: int = 256
+) -> Any:
+    """A dense autoencoder: image → ``code_dim`` numbers → image. Introduced in chapter 5.
+
+    The encoder (``model.get_layer("encoder")``) maps an image to a linear code through one
+    ReLU layer of ``hidden`` units; the decoder (``"decoder"``) mirrors it and ends in one
+    sigmoid per pixel, so reconstructions lie in [0, 1]. The decoder sees only the code.
+    """
+    input_shape = _check_image_shape(input_shape)
+    code_dim = _check_units(code_dim, "code_dim")
+    hidden = _check_units(hidden, "hidden")
+    import keras
+
+    encoder = build_dense_encoder(input_shape, code_dim, hidden=hidden)
+    code = keras.Input(shape=(code_dim,), name="code")
+    decoder = keras.Model(
+        code, reconstruction_head(code, input_shape, hidden=hidden), name="decoder"
+    )
+    images = keras.Input(shape=input_shape, name="image")
+    return keras.Model(images, decoder(encoder(images)), name="dense_autoencoder")
+
+
+def build_leaky_autoencoder(
+    input_shape: Sequence[int] = IMAGE_SHAPE,
+    code_dim: int = 1,
+    *,
+    hidden: int = 256,
+    leak_dim: int = 32,
+) -> Any:
+    """The WRONG autoencoder of a widely copied snippet, kept to show why it fails.
+
+    Introduced in chapter 5. Identical to :func:`build_dense_autoencoder` except that the
+    decoder is called as ``decoder([x, z])``: like the snippet's ``Decoder.call(inputs,
+    encoding)``, it passes the raw input through a ReLU layer of ``leak_dim`` units and
+    concatenates that with the code. The decoder can therefore reconstruct $x$ from $x$
+    itself, whatever the size of the code; the code learns little.
+    """
+    input_shape = _check_image_shape(input_shape)
+    code_dim = _check_units(code_dim, "code_dim")
+    hidden = _check_units(hidden, "hidden")
+    leak_dim = _check_units(leak_dim, "leak_dim")
+    import keras
+
+    encoder = build_dense_encoder(input_shape, code_dim, hidden=hidden)
+    raw = keras.Input(shape=input_shape, name="raw_input")
+    code = keras.Input(shape=(code_dim,), name="code")
+    leak = keras.layers.Dense(leak_dim, activation="relu", name="leak")(keras.layers.Flatten()(raw))
+    joined = keras.layers.Concatenate()([leak, code])
+    decoder = keras.Model(
+        [raw, code], reconstruction_head(joined, input_shape, hidden=hidden), name="decoder"
+    )
+    images = keras.Input(shape=input_shape, name="image")
+    return keras.Model(images, decoder([images, encoder(images)]), name="leaky_autoencoder")
+
+
+def build_conv_autoencoder(
+    input_shape: Sequence[int] = IMAGE_SHAPE,
+    code_dim: int = 32,
+    *,
+    filters: Sequence[int] = (16, 32),
+) -> Any:
+    """A convolutional autoencoder: strided convolutions down, transposed ones up.
+
+    Introduced in chapter 5. Each entry of ``filters`` is a 3×3 convolution with stride 2
+    (halving height and width), followed by a dense linear code; the decoder mirrors the
+    encoder with transposed convolutions and ends in a sigmoid. Height and width must be
+    divisible by ``2 ** len(filters)``.
+    """
+    input_shape = _check_image_shape(input_shape)
+    code_dim = _check_units(code_dim, "code_dim")
+    if isinstance(filters, (str, bytes)) or not isinstance(filters, Sequence) or not filters:
+        raise ValueError(
+            f"filters must be a non-empty list of ints such as (16, 32), got {filters!r}"
+        )
+    filters = [_check_units(f, "each entry of filters") for f in filters]
+    factor = 2 ** len(filters)
+    height, width, channels = input_shape
+    if height % factor or width % factor:
+        raise ValueError(
+            f"input_shape height and width must be divisible by 2 ** len(filters) = {factor}, "
+            f"got {height}×{width}"
+        )
+    import keras
+
+    layers = keras.layers
+    encoder = keras.Sequential(
+        [
+            keras.Input(shape=input_shape, name="image"),
+            *[layers.Conv2D(f, 3, strides=2, padding="same", activation="relu") for f in filters],
+            layers.Flatten(),
+            layers.Dense(code_dim, name="code"),
+        ],
+        name="encoder",
+    )
+    small = (height // factor, width // factor, filters[-1])
+    decoder = keras.Sequential(
+        [
+            keras.Input(shape=(code_dim,), name="code"),
+            layers.Dense(math.prod(small), activation="relu"),
+            layers.Reshape(small),
+            *[
+                layers.Conv2DTranspose(f, 3, strides=2, padding="same", activation="relu")
+                for f in reversed(filters[:-1])
+            ],
+            layers.Conv2DTranspose(channels, 3, strides=2, padding="same", activation="sigmoid"),
+        ],
+        name="decoder",
+    )
+    images = keras.Input(shape=input_shape, name="image")
+    return keras.Model(images, decoder(encoder(images)), name="conv_autoencoder")
+
+
+# --------------------------------------------------------------------------- bimodal autoencoder
+
+
+@dataclass(frozen=True)
+class BimodalAutoencoder:
+    """A shared-code autoencoder of images and descriptions. Introduced in chapter 5.
+
+    ``model`` maps ``[images, words]`` to ``{"image": ..., "number": ...}`` (the
+    reconstructed image and the probabilities of the number the description names);
+    ``encoder`` maps the same inputs to the shared code; ``image_decoder`` and
+    ``text_decoder`` map a code to each output. A missing modality is given as a blank, as
+    in chapter 4: an all-zero image or an all-zero bag of words.
+    """
+
+    model: Any
+    encoder: Any
+    image_decoder: Any
+    text_decoder: Any
+
+    def _inputs(self, images: Any, words: Any) -> list[np.ndarray]:
+        if images is None and words is None:
+            raise ValueError("give images, words or both; got neither")
+        image_shape = tuple(self.encoder.inputs[0].shape[1:])
+        vocab_size = self.encoder.inputs[1].shape[1]
+        if images is not None:
+            images = np.asarray(images, dtype=np.float32)
+            if images.shape[1:] != image_shape:
+                raise ValueError(f"images must have shape (N, *{image_shape}), got {images.shape}")
+        if words is not None:
+            words = np.asarray(words, dtype=np.float32)
+            if words.ndim != 2 or words.shape[1] != vocab_size:
+                raise ValueError(
+                    f"words must be bags of words of shape (N, {vocab_size}), got {words.shape}"
+                )
+        if images is not None and words is not None and len(images) != len(words):
+            raise ValueError(
+                f"images and words must be pairs of equal length, got {len(images)} and "
+                f"{len(words)}"
+            )
+        n = len(images) if images is not None else len(words)
+        return [
+            images if images is not None else np.zeros((n, *image_shape), np.float32),
+            words if words is not None else np.zeros((n, vocab_size), np.float32),
+        ]
+
+    def encode(self, images: Any = None, words: Any = None) -> np.ndarray:
+        """The shared code of images, descriptions or pairs (a missing modality is blank)."""
+        return self.encoder.predict(self._inputs(images, words), verbose=0, batch_size=256)
+
+    def reconstruct(self, images: Any = None, words: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """Both reconstructions from what is given: (images, number probabilities)."""
+        outputs = self.model.predict(self._inputs(images, words), verbose=0, batch_size=256)
+        return outputs["image"], outputs["number"]
+
+
+def build_bimodal_autoencoder(
+    image_encoder: Any,
+    text_encoder: Any,
+    *,
+    code_dim: int = 32,
+    hidden: int = 128,
+    n_numbers: int = 10,
+    modality_dropout: float = 2 / 3,
+    seed: int | None = None,
+) -> BimodalAutoencoder:
+    """The bimodal autoencoder of Ngiam et al. (2011) for digits and their descriptions.
+
+    Introduced in chapter 5. The two encoders (e.g. chapter 4's
+    ``fusion.build_image_encoder`` and ``fusion.build_text_encoder``) meet in one shared
+    linear code of ``code_dim`` numbers, through a dense ReLU layer of ``hidden`` units.
+    From the code an image decoder reconstructs the image (a sigmoid per pixel) and a text
+    decoder the number the description names (a softmax over ``n_numbers``). During
+    training chapter 4's ``ModalityDropout`` blanks one modality of a share
+    ``modality_dropout`` of the pairs (half of them each way), so either modality alone
+    learns to fill the code.
+    """
+    import keras
+
+    from crossmodal_helpers import fusion
+
+    for name, encoder in (("image_encoder", image_encoder), ("text_encoder", text_encoder)):
+        if not isinstance(encoder, keras.Model) or len(encoder.inputs) != 1:
+            raise TypeError(f"{name} must be a keras.Model with one input, got {encoder!r}")
+    image_shape = _check_image_shape(
+        tuple(image_encoder.inputs[0].shape[1:]), "image_encoder input"
+    )
+    code_dim = _check_units(code_dim, "code_dim")
+    hidden = _check_units(hidden, "hidden")
+    n_numbers = _check_units(n_numbers, "n_numbers")
+    rate = _check_rate(modality_dropout, "modality_dropout")
+    if rate == 1.0:
+        raise ValueError("modality_dropout must be below 1: some pairs must keep both modalities")
+
+    layers = keras.layers
+    images = keras.Input(shape=image_shape, name="image")
+    words = keras.Input(shape=tuple(text_encoder.inputs[0].shape[1:]), name="words")
+    features = layers.Concatenate()([image_encoder(images), text_encoder(words)])
+    shared = layers.Dense(hidden, activation="relu", name="shared_hidden")(features)
+    code = layers.Dense(code_dim, name="shared_code")(shared)
+    encoder = keras.Model([images, words], code, name="encoder")
+
+    code_in = keras.Input(shape=(code_dim,), name="code")
+    image_decoder = keras.Model(
+        code_in, reconstruction_head(code_in, image_shape, hidden=hidden), name="image_decoder"
+    )
+    number_hidden = layers.Dense(hidden, activation="relu")(code_in)
+    number = layers.Dense(n_numbers, activation="softmax", name="number")(number_hidden)
+    text_decoder = keras.Model(code_in, number, name="text_decoder")
+
+    train_images = keras.Input(shape=image_shape, name="image")
+    train_words = keras.Input(shape=tuple(text_encoder.inputs[0].shape[1:]), name="words")
+    seen_images, seen_words = train_images, train_words
+    if rate > 0:
+        dropout = fusion.ModalityDropout(rate, seed=seed, name="modality_dropout")
+        seen_images, seen_words = dropout([train_images, train_words])
+    codes = encoder([seen_images, seen_words])
+    model = keras.Model(
+        [train_images, train_words],
+        {"image": image_decoder(codes), "number": text_decoder(codes)},
+        name="bimodal_autoencoder",
+    )
+    return BimodalAutoencoder(model, encoder, image_decoder, text_decoder)
+
+
+# --------------------------------------------------------------------------- widget
+
+
+def reconstruction_picker(
+    descriptions: Sequence[str],
+    images: np.ndarray,
+    captions: Sequence[str] | None = None,
+    *,
+    title: str = "From a description to an image",
+    display_px: int = 112,
+) -> Any:
+    """Pick a description from a menu and see the image decoded from it.
+
+    Introduced in chapter 5. ``images[i]`` (N×H×W or N×H×W×C in [0, 1]) is what the model
+    drew for ``descriptions[i]``; ``captions[i]`` (optional) is shown under it. All images
+    are rendered in advance and the menu is linked to them in the browser (``jslink``), so
+    the picker also works on the website, where no Python runs.
+    """
+    import ipywidgets as widgets
+
+    from crossmodal_helpers.plots import check_images
+    from crossmodal_helpers.widgets import to_png
+
+    images = check_images(images, name="images")
+    if isinstance(descriptions, str) or len(descriptions) != len(images):
+        got = "a single str" if isinstance(descriptions, str) else f"{len(descriptions)}"
+        raise ValueError(f"descriptions must have one str per image ({len(images)}), got {got}")
+    if len(images) == 0:
+        raise ValueError("images must contain at least one image, got 0")
+    if len(set(descriptions)) != len(descriptions):
+        raise ValueError("descriptions must be distinct: each is one entry of the menu")
+    if captions is not None and (isinstance(captions, str) or len(captions) != len(images)):
+        raise ValueError(f"captions must have one str per image ({len(images)})")
+    scale = max(1, _check_units(display_px, "display_px") // max(images.shape[1:3]))
+    pages = []
+    for i, image in enumerate(images):
+        parts = [widgets.Image(value=to_png(image, scale), format="png")]
+        if captions is not None:
+            parts.append(widgets.HTML(html.escape(captions[i])))
+        pages.append(widgets.VBox(parts))
+    stack = widgets.Stack(pages, selected_index=0)
+    menu = widgets.Dropdown(
+        options=[(text, i) for i, text in enumerate(descriptions)], value=0, description="text"
+    )
+    widgets.jslink((menu, "index"), (stack, "selected_index"))
+    header = widgets.HTML(f"<b>{html.escape(title)}</b> (pick a description)")
+    return widgets.VBox([header, menu, stack])
