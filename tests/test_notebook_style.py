@@ -114,6 +114,23 @@ def test_every_figure_has_a_caption(notebook):
             assert figure.get("name"), f"cell {index}: figure without a name"
 
 
+def test_labels_are_unique_across_the_book():
+    seen: dict[str, str] = {}
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        labels = [
+            cell.metadata.get("mystnb", {}).get("figure", {}).get("name")
+            for cell in nb.cells
+            if cell.cell_type == "code"
+        ]
+        text = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+        labels += re.findall(r"^:label: (\S+)", text, flags=re.MULTILINE)
+        labels += re.findall(r"^\((\S+)\)=", text, flags=re.MULTILINE)
+        for label in filter(None, labels):
+            assert label not in seen, f"label {label} is in {seen.get(label)} and {path.stem}"
+            seen[label] = path.stem
+
+
 def test_toc_and_notebooks_agree():
     files = _toc_files()
     for stem in (f"notebooks/{p.stem}" for p in NOTEBOOKS):
