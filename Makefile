@@ -1,6 +1,7 @@
 # Cross-Modal Learning — build, test and benchmark the book.
 #   make book    create .venv, install everything, execute the chapters, build _build/html
 #   make test    unit tests, notebooks (nbmake), strict book build, browser test of the site
+#   make student the student edition (no solutions): notebooks and website in _build/student
 #   make bench   execute every chapter afresh and print wall times and key results
 
 PYTHON ?= python3
@@ -16,7 +17,7 @@ export CROSSMODAL_RESULTS_DIR := $(CURDIR)/_build/results
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: venv assets book test test-unit test-notebooks test-site bench lint format clean
+.PHONY: venv assets book student test bench lint format clean
 
 venv: $(VENV)/.installed
 
@@ -58,7 +59,12 @@ test: venv assets
 	$(PY) -m pytest -q -n 2 --nbmake --nbmake-timeout=600 --overwrite $(NBMAKE_DIR)/*.ipynb
 	$(PY) scripts/cache_guard.py --adopt $(NBMAKE_DIR)
 	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
+	$(PY) scripts/student_edition.py
 	$(PY) -m pytest -q tests/book
+
+# Reuses the book's execution cache: run after `make book`.
+student: book
+	$(PY) scripts/student_edition.py
 
 bench: venv
 	$(PY) scripts/bench.py $(NOTEBOOKS)

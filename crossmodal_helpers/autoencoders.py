@@ -1,11 +1,11 @@
 """Autoencoders: dense and convolutional, a leaky variant kept for teaching, a bimodal one.
 
-Introduced in chapter 5. An autoencoder is an encoder $z = f_\\theta(x)$ into a small code
-and a decoder $\\hat x = g_\\phi(z)$ back to the input, trained to make $\\hat x$ close to
-$x$. The image builders return uncompiled Keras models whose encoder and decoder are the
-nested models named ``"encoder"`` and ``"decoder"``; the bimodal builder returns a
-:class:`BimodalAutoencoder`. Keras is imported inside the functions, so importing this
-module is cheap.
+Introduced in chapter 5. An autoencoder is an encoder :math:`z = f_\\theta(x)` into a small
+code and a decoder :math:`\\hat x = g_\\phi(z)` back to the input, trained to make
+:math:`\\hat x` close to :math:`x`. The image builders return uncompiled Keras models
+whose encoder and decoder are the nested models named ``"encoder"`` and ``"decoder"``; the
+bimodal builder returns a :class:`BimodalAutoencoder`. Keras is imported inside the
+functions, so importing this module is cheap.
 """
 
 from __future__ import annotations

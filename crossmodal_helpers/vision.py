@@ -103,7 +103,7 @@ def hog_features(
 ) -> np.ndarray:
     """Histogram-of-oriented-gradients vectors, one row per image. Introduced in chapter 3.
 
-    Wraps :func:`skimage.feature.hog` (L2-Hys block normalisation) with square cells of
+    Wraps ``skimage.feature.hog`` (L2-Hys block normalisation) with square cells of
     ``pixels_per_cell`` pixels and blocks of ``cells_per_block`` cells. Colour images use the
     channel with the strongest gradient at each pixel. For a 28×28 digit the defaults give
     4×4 cells, 3×3 overlapping blocks and 3·3·2·2·9 = 324 numbers.
