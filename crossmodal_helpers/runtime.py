@@ -115,7 +115,9 @@ def setup(seed: int = 0, chapter: str | None = None) -> DeviceReport:
     """Prepare a chapter: quiet logs, seeds, deterministic ops, device report.
 
     Introduced in chapter 1. ``chapter`` (the notebook's stem, e.g. ``"01_crossmodal_data"``)
-    starts the chapter's results record and its wall-clock timer.
+    starts the chapter's results record and its wall-clock timer. It does not initialise
+    TensorFlow's devices, so logical devices can still be configured after it (see the
+    scaling appendix).
     """
     seed = _check_seed(seed)
     if chapter is not None:
@@ -126,10 +128,11 @@ def setup(seed: int = 0, chapter: str | None = None) -> DeviceReport:
 
     seed_everything(seed)
     tf.config.experimental.enable_op_determinism()
+    # Physical devices only: listing logical ones would initialise TensorFlow's runtime and
+    # stop a chapter from configuring devices afterwards (the scaling appendix does).
     gpus = tf.config.list_physical_devices("GPU")
-    tpus = tf.config.list_logical_devices("TPU")
-    if tpus:
-        device = f"{len(tpus)} TPU core(s)"
+    if tf.config.list_physical_devices("TPU") or os.environ.get("COLAB_TPU_ADDR"):
+        device = "TPU"
     elif gpus:
         device = f"{len(gpus)} GPU(s)"
     else:

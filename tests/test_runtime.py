@@ -88,3 +88,19 @@ def test_is_colab_follows_the_google_colab_module(tmp_path, monkeypatch):
     for name in [m for m in sys.modules if m == "google" or m.startswith("google.")]:
         monkeypatch.delitem(sys.modules, name)
     assert runtime.is_colab() is True
+
+
+def test_setup_leaves_devices_configurable():
+    proc = _run(
+        """
+        from crossmodal_helpers import runtime
+        runtime.setup(seed=0)
+        import tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        config = [tf.config.LogicalDeviceConfiguration()] * 2
+        tf.config.set_logical_device_configuration(cpu, config)
+        print(len(tf.config.list_logical_devices("CPU")))
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "2"
