@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from crossmodal_helpers._checks import check_count, check_dropout
 from crossmodal_helpers.plots import check_images
 
 #: Names of the Keras layer classes, defined on first access (``attention.TransformerBlock``).
@@ -34,24 +35,6 @@ LAYER_NAMES = ("SingleUnitAttention", "AttentionPooling", "PositionalEmbedding",
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _check_count(value: Any, name: str, *, minimum: int = 1) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
-def _check_dropout(value: Any) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-        value, (int, float, np.integer, np.floating)
-    ):
-        raise TypeError(f"dropout must be a number in [0, 1), got {type(value).__name__}")
-    if not 0.0 <= float(value) < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {value}")
-    return float(value)
 
 
 def check_attention_inputs(
@@ -194,7 +177,7 @@ def _keras_layers() -> dict[str, type]:
 
         def __init__(self, units: int = 32, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            self.units = _check_count(units, "units")
+            self.units = check_count(units, "units")
             self.hidden = keras.layers.Dense(self.units, activation="tanh")
             self.score = keras.layers.Dense(1, use_bias=False)
 
@@ -218,9 +201,9 @@ def _keras_layers() -> dict[str, type]:
 
         def __init__(self, max_length: int, vocab_size: int, d_model: int, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            self.max_length = _check_count(max_length, "max_length")
-            self.vocab_size = _check_count(vocab_size, "vocab_size", minimum=2)
-            self.d_model = _check_count(d_model, "d_model")
+            self.max_length = check_count(max_length, "max_length")
+            self.vocab_size = check_count(vocab_size, "vocab_size", minimum=2)
+            self.d_model = check_count(d_model, "d_model")
             self.tokens = keras.layers.Embedding(self.vocab_size, self.d_model, name="tokens")
             self.positions = keras.layers.Embedding(self.max_length, self.d_model, name="positions")
 
@@ -258,14 +241,14 @@ def _keras_layers() -> dict[str, type]:
             **kwargs: Any,
         ) -> None:
             super().__init__(**kwargs)
-            self.d_model = _check_count(d_model, "d_model")
-            self.num_heads = _check_count(num_heads, "num_heads")
+            self.d_model = check_count(d_model, "d_model")
+            self.num_heads = check_count(num_heads, "num_heads")
             if self.d_model % self.num_heads:
                 raise ValueError(
                     f"d_model ({self.d_model}) must be divisible by num_heads ({self.num_heads})"
                 )
-            self.ff_dim = _check_count(ff_dim, "ff_dim")
-            self.dropout = _check_dropout(dropout)
+            self.ff_dim = check_count(ff_dim, "ff_dim")
+            self.dropout = check_dropout(dropout)
             self.supports_masking = True
             self.attention = keras.layers.MultiHeadAttention(
                 self.num_heads,
@@ -364,10 +347,10 @@ def build_transformer_classifier(
     :class:`TransformerBlock` (layer name ``"transformer"``), the mean over the non-padding
     positions, dropout and a softmax over ``n_classes``. Compile it yourself.
     """
-    vocab_size = _check_count(vocab_size, "vocab_size", minimum=2)
-    n_classes = _check_count(n_classes, "n_classes", minimum=2)
-    max_length = _check_count(max_length, "max_length")
-    dropout = _check_dropout(dropout)
+    vocab_size = check_count(vocab_size, "vocab_size", minimum=2)
+    n_classes = check_count(n_classes, "n_classes", minimum=2)
+    max_length = check_count(max_length, "max_length")
+    dropout = check_dropout(dropout)
     import keras
 
     layers = _keras_layers()
@@ -406,7 +389,7 @@ def extract_patches(images: np.ndarray, patch: int) -> np.ndarray:
     Transformer feeds them to its first layer (Dosovitskiy et al., 2021).
     """
     images = check_images(images, name="images")
-    patch = _check_count(patch, "patch")
+    patch = check_count(patch, "patch")
     n, height, width, channels = images.shape
     if height % patch or width % patch:
         raise ValueError(
@@ -464,7 +447,7 @@ def grounding_queries(dataset: Any, *, max_queries: int = 3) -> GroundingQueries
     """
     from crossmodal_helpers.datasets.shapes import COLORS
 
-    max_queries = _check_count(max_queries, "max_queries")
+    max_queries = check_count(max_queries, "max_queries")
     meta = getattr(dataset, "meta", None)
     needed = ("tags", "token_objects", "shape", "color", "boxes", "n_objects")
     if getattr(dataset, "name", None) != "shapes" or meta is None:
@@ -531,12 +514,12 @@ def build_grounding_model(
     inputs to the attention weights (batch, heads, queries, grid²), sharing all weights;
     padding queries get weights of 0.
     """
-    vocab_size = _check_count(vocab_size, "vocab_size", minimum=2)
-    n_answers = _check_count(n_answers, "n_answers", minimum=2)
-    image_size = _check_count(image_size, "image_size")
-    grid = _check_count(grid, "grid")
-    d_model = _check_count(d_model, "d_model")
-    num_heads = _check_count(num_heads, "num_heads")
+    vocab_size = check_count(vocab_size, "vocab_size", minimum=2)
+    n_answers = check_count(n_answers, "n_answers", minimum=2)
+    image_size = check_count(image_size, "image_size")
+    grid = check_count(grid, "grid")
+    d_model = check_count(d_model, "d_model")
+    num_heads = check_count(num_heads, "num_heads")
     if image_size % (2 * grid):
         raise ValueError(
             f"image_size ({image_size}) must be a multiple of 2 × grid ({2 * grid}), so that "
@@ -606,7 +589,7 @@ def pointing_hits(
         raise ValueError(f"boxes must have shape (N, 4) as (x0, y0, x1, y1), got {boxes.shape}")
     if (boxes[:, 2] <= boxes[:, 0]).any() or (boxes[:, 3] <= boxes[:, 1]).any():
         raise ValueError("boxes must have x1 > x0 and y1 > y0 (padding rows of -1 included?)")
-    image_size = _check_count(image_size, "image_size")
+    image_size = check_count(image_size, "image_size")
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance < 0:
         raise ValueError(f"tolerance must be a number of pixels ≥ 0, got {tolerance!r}")
     peaks, grid = _peaks(attention, len(boxes))

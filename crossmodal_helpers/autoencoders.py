@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from crossmodal_helpers._checks import check_count, check_fraction
+
 #: The shape of one MNIST digit, the default input of every builder. Introduced in chapter 5.
 IMAGE_SHAPE = (28, 28, 1)
 
@@ -25,28 +27,12 @@ IMAGE_SHAPE = (28, 28, 1)
 # --------------------------------------------------------------------------- argument checks
 
 
-def _check_units(value: Any, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
-
-
 def _check_image_shape(shape: Any, name: str = "input_shape") -> tuple[int, int, int]:
     if isinstance(shape, str) or not isinstance(shape, Sequence) or len(shape) != 3:
         raise ValueError(
             f"{name} must be (height, width, channels) such as (28, 28, 1), got {shape!r}"
         )
-    return tuple(_check_units(size, f"each entry of {name}") for size in shape)  # type: ignore[return-value]
-
-
-def _check_rate(value: Any, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(f"{name} must be a number between 0 and 1, got {type(value).__name__}")
-    if not (math.isfinite(float(value)) and 0.0 <= float(value) <= 1.0):
-        raise ValueError(f"{name} must be between 0 and 1, got {value}")
-    return float(value)
+    return tuple(check_count(size, f"each entry of {name}") for size in shape)  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- image autoencoders
@@ -60,8 +46,8 @@ def build_dense_encoder(
     Introduced in chapter 5. The model is named ``"encoder"``.
     """
     input_shape = _check_image_shape(input_shape)
-    code_dim = _check_units(code_dim, "code_dim")
-    hidden = _check_units(hidden, "hidden")
+    code_dim = check_count(code_dim, "code_dim")
+    hidden = check_count(hidden, "hidden")
     import keras
 
     return keras.Sequential(
@@ -82,7 +68,7 @@ def reconstruction_head(inputs: Any, output_shape: Sequence[int], *, hidden: int
     reconstructed pixel lies in [0, 1], like the images.
     """
     output_shape = _check_image_shape(output_shape, "output_shape")
-    hidden = _check_units(hidden, "hidden")
+    hidden = check_count(hidden, "hidden")
     import keras
 
     hidden_layer = keras.layers.Dense(hidden, activation="relu")(inputs)
@@ -100,8 +86,8 @@ def build_dense_autoencoder(
     sigmoid per pixel, so reconstructions lie in [0, 1]. The decoder sees only the code.
     """
     input_shape = _check_image_shape(input_shape)
-    code_dim = _check_units(code_dim, "code_dim")
-    hidden = _check_units(hidden, "hidden")
+    code_dim = check_count(code_dim, "code_dim")
+    hidden = check_count(hidden, "hidden")
     import keras
 
     encoder = build_dense_encoder(input_shape, code_dim, hidden=hidden)
@@ -129,9 +115,9 @@ def build_leaky_autoencoder(
     itself, whatever the size of the code; the code learns little.
     """
     input_shape = _check_image_shape(input_shape)
-    code_dim = _check_units(code_dim, "code_dim")
-    hidden = _check_units(hidden, "hidden")
-    leak_dim = _check_units(leak_dim, "leak_dim")
+    code_dim = check_count(code_dim, "code_dim")
+    hidden = check_count(hidden, "hidden")
+    leak_dim = check_count(leak_dim, "leak_dim")
     import keras
 
     encoder = build_dense_encoder(input_shape, code_dim, hidden=hidden)
@@ -160,12 +146,12 @@ def build_conv_autoencoder(
     divisible by ``2 ** len(filters)``.
     """
     input_shape = _check_image_shape(input_shape)
-    code_dim = _check_units(code_dim, "code_dim")
+    code_dim = check_count(code_dim, "code_dim")
     if isinstance(filters, (str, bytes)) or not isinstance(filters, Sequence) or not filters:
         raise ValueError(
             f"filters must be a non-empty list of ints such as (16, 32), got {filters!r}"
         )
-    filters = [_check_units(f, "each entry of filters") for f in filters]
+    filters = [check_count(f, "each entry of filters") for f in filters]
     factor = 2 ** len(filters)
     height, width, channels = input_shape
     if height % factor or width % factor:
@@ -289,10 +275,10 @@ def build_bimodal_autoencoder(
     image_shape = _check_image_shape(
         tuple(image_encoder.inputs[0].shape[1:]), "image_encoder input"
     )
-    code_dim = _check_units(code_dim, "code_dim")
-    hidden = _check_units(hidden, "hidden")
-    n_numbers = _check_units(n_numbers, "n_numbers")
-    rate = _check_rate(modality_dropout, "modality_dropout")
+    code_dim = check_count(code_dim, "code_dim")
+    hidden = check_count(hidden, "hidden")
+    n_numbers = check_count(n_numbers, "n_numbers")
+    rate = check_fraction(modality_dropout, "modality_dropout")
     if rate == 1.0:
         raise ValueError("modality_dropout must be below 1: some pairs must keep both modalities")
 
@@ -360,7 +346,7 @@ def reconstruction_picker(
         raise ValueError("descriptions must be distinct: each is one entry of the menu")
     if captions is not None and (isinstance(captions, str) or len(captions) != len(images)):
         raise ValueError(f"captions must have one str per image ({len(images)})")
-    scale = max(1, _check_units(display_px, "display_px") // max(images.shape[1:3]))
+    scale = max(1, check_count(display_px, "display_px") // max(images.shape[1:3]))
     pages = []
     for i, image in enumerate(images):
         parts = [widgets.Image(value=to_png(image, scale), format="png")]

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from crossmodal_helpers._checks import check_count, check_fraction
 from crossmodal_helpers.plots import check_images
 
 #: Vocabulary entry for words never seen when the vocabulary was built. Introduced in chapter 4.
@@ -42,31 +43,10 @@ OCCLUSION_AT_LEVEL_1 = 0.5
 # --------------------------------------------------------------------------- checks
 
 
-def _check_count(value: Any, name: str, *, minimum: int = 1) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
-def _check_rate(value: Any, name: str, *, upper: float = 1.0, closed: bool = True) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-        value, (int, float, np.integer, np.floating)
-    ):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    inside = 0.0 <= value <= upper if closed else 0.0 <= value < upper
-    if not (math.isfinite(value) and inside):
-        interval = f"[0, {upper:g}]" if closed else f"[0, {upper:g})"
-        raise ValueError(f"{name} must be in {interval}, got {value}")
-    return value
-
-
 def _per_item(value: Any, n: int, name: str, *, upper: float) -> np.ndarray:
     """A scalar or one value per item, checked to lie in [0, upper]; returns shape (n,)."""
     if np.ndim(value) == 0:
-        return np.full(n, _check_rate(value, name, upper=upper))
+        return np.full(n, check_fraction(value, name, upper=upper))
     array = np.asarray(value)
     if array.shape != (n,):
         raise ValueError(
@@ -155,7 +135,7 @@ def mask_words(texts: Sequence[str], rate: float | np.ndarray, *, seed: int = 0)
     """
     texts = _check_texts(texts)
     rates = _per_item(rate, len(texts), "rate", upper=1.0)
-    seed = _check_count(seed, "seed", minimum=0)
+    seed = check_count(seed, "seed", minimum=0)
     rng = np.random.default_rng(seed)
     out = []
     for text, r in zip(texts, rates, strict=True):
@@ -176,7 +156,7 @@ def add_image_noise(images: np.ndarray, level: float | np.ndarray, *, seed: int 
     images = check_images(images)
     n, height, width = images.shape[:3]
     levels = _per_item(level, n, "level", upper=1.0)
-    seed = _check_count(seed, "seed", minimum=0)
+    seed = check_count(seed, "seed", minimum=0)
     rng = np.random.default_rng(seed)
     pattern = rng.normal(size=images.shape).astype(np.float32)
     corner = rng.random((n, 2))
@@ -204,7 +184,7 @@ def corrupt_pairs(
     ``seed + 1``).
     """
     check_pairs(images, texts)
-    seed = _check_count(seed, "seed", minimum=0)
+    seed = check_count(seed, "seed", minimum=0)
     return (
         add_image_noise(images, image_level, seed=seed),
         mask_words(texts, text_rate, seed=seed + 1),
@@ -290,7 +270,7 @@ def _keras_layers() -> dict[str, type]:
 
         def __init__(self, units: int = 64, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            self.units = _check_count(units, "units")
+            self.units = check_count(units, "units")
             self.project = [
                 keras.layers.Dense(self.units, activation="tanh", name=f"project_{m}")
                 for m in range(2)
@@ -330,7 +310,7 @@ def _keras_layers() -> dict[str, type]:
 
         def __init__(self, units: int = 64, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            self.units = _check_count(units, "units")
+            self.units = check_count(units, "units")
             self.project: list[Any] = []
             self.score = keras.layers.Dense(1, use_bias=False, name="score")
 
@@ -377,7 +357,7 @@ def _keras_layers() -> dict[str, type]:
 
         def __init__(self, rate: float = 0.3, seed: int | None = None, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            self.rate = _check_rate(rate, "rate", closed=False)
+            self.rate = check_fraction(rate, "rate", closed=False)
             self.seed = seed
             self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -416,7 +396,7 @@ def _keras_layers() -> dict[str, type]:
             self, weights: Sequence[float] = (1.0, 1.0), trainable: bool = False, **kwargs: Any
         ) -> None:
             super().__init__(trainable=trainable, **kwargs)
-            values = [_check_rate(w, "each weight", upper=math.inf) for w in weights]
+            values = [check_fraction(w, "each weight", upper=math.inf) for w in weights]
             if len(values) < 2:
                 raise ValueError(
                     f"weights must give one weight per modality (2 or more), got {len(values)}"
@@ -480,7 +460,7 @@ def make_fusion(name: str, *, units: int = 64) -> Any:
         raise TypeError(f"name must be a str, one of {FUSION_NAMES}, got {type(name).__name__}")
     if name not in FUSION_NAMES:
         raise ValueError(f"unknown fusion {name!r}; choose one of {', '.join(FUSION_NAMES)}")
-    units = _check_count(units, "units")
+    units = check_count(units, "units")
     layers = _keras_layers()
     if name == "concat":
         return layers["ConcatFusion"](name="concat_fusion")
@@ -495,7 +475,7 @@ def make_fusion(name: str, *, units: int = 64) -> Any:
 def _check_image_shape(shape: Any) -> tuple[int, int, int]:
     if not isinstance(shape, (tuple, list)) or len(shape) != 3:
         raise ValueError(f"image_shape must be (height, width, channels), got {shape!r}")
-    shape = tuple(_check_count(s, "each entry of image_shape") for s in shape)
+    shape = tuple(check_count(s, "each entry of image_shape") for s in shape)
     if shape[0] < 8 or shape[1] < 8:
         raise ValueError(f"image_shape must be at least 8×8 pixels, got {shape}")
     return shape
@@ -510,7 +490,7 @@ def build_image_encoder(
     then one dense ReLU layer gives the image vector $h_x$.
     """
     image_shape = _check_image_shape(image_shape)
-    units = _check_count(units, "units")
+    units = check_count(units, "units")
     import keras
 
     layers = keras.layers
@@ -531,9 +511,9 @@ def build_text_encoder(
     averages word embeddings of token ids; counts suit the short descriptions here and make
     a missing text simply an all-zero input.)
     """
-    vocab_size = _check_count(vocab_size, "vocab_size", minimum=2)
-    units = _check_count(units, "units")
-    hidden = _check_count(hidden, "hidden")
+    vocab_size = check_count(vocab_size, "vocab_size", minimum=2)
+    units = check_count(units, "units")
+    hidden = check_count(hidden, "hidden")
     import keras
 
     inputs = keras.Input(shape=(vocab_size,), name="words")
@@ -549,9 +529,9 @@ def build_head(
 
     Introduced in chapter 4. Returns a ``keras.Sequential`` to call on a tensor.
     """
-    n_classes = _check_count(n_classes, "n_classes", minimum=2)
-    hidden = _check_count(hidden, "hidden")
-    dropout = _check_rate(dropout, "dropout", closed=False)
+    n_classes = check_count(n_classes, "n_classes", minimum=2)
+    hidden = check_count(hidden, "hidden")
+    dropout = check_fraction(dropout, "dropout", closed=False)
     import keras
 
     return keras.Sequential(
@@ -624,7 +604,7 @@ def build_fused_model(
             "fusion must be a Keras layer such as make_fusion('concat'), "
             f"got {type(fusion).__name__}"
         )
-    rate = _check_rate(modality_dropout, "modality_dropout", closed=False)
+    rate = check_fraction(modality_dropout, "modality_dropout", closed=False)
     image, words = _input_like(image_encoder), _input_like(text_encoder)
     x, t = image, words
     if rate > 0:
@@ -647,7 +627,7 @@ def build_early_fusion_model(
     counts are joined into one vector $[x; t]$ that a one-hidden-layer network classifies.
     """
     image_shape = _check_image_shape(image_shape)
-    vocab_size = _check_count(vocab_size, "vocab_size", minimum=2)
+    vocab_size = check_count(vocab_size, "vocab_size", minimum=2)
     import keras
 
     layers = keras.layers
@@ -655,8 +635,8 @@ def build_early_fusion_model(
     words = keras.Input(shape=(vocab_size,), name="words")
     joined = layers.Concatenate(name="raw_features")([layers.Flatten(name="pixels")(image), words])
     x = layers.Dense(hidden, activation="relu", name="hidden")(joined)
-    x = layers.Dropout(_check_rate(dropout, "dropout", closed=False))(x)
-    outputs = layers.Dense(_check_count(n_classes, "n_classes", minimum=2), activation="softmax")(x)
+    x = layers.Dropout(check_fraction(dropout, "dropout", closed=False))(x)
+    outputs = layers.Dense(check_count(n_classes, "n_classes", minimum=2), activation="softmax")(x)
     return keras.Model([image, words], outputs, name="early_fusion")
 
 
@@ -712,7 +692,7 @@ def fit_classifier(
     """
     import keras
 
-    epochs = _check_count(epochs, "epochs")
+    epochs = check_count(epochs, "epochs")
     labels = np.asarray(labels)
     n = len(inputs[0]) if isinstance(inputs, (list, tuple)) else len(inputs)
     if len(labels) != n:

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from crossmodal_helpers._checks import check_count, check_dropout
+
 #: A token is a run of letters or digits, with inner apostrophes kept ("doesn't", "it's"),
 #: or one of the sentiment-bearing marks "!" and "?". Introduced in chapter 2.
 TOKEN_PATTERN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[!?]")
@@ -170,22 +172,6 @@ def nearest_words(
 # --------------------------------------------------------------------------- Keras models
 
 
-def _check_positive(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
-
-
-def _check_dropout(dropout: Any) -> float:
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)):
-        raise TypeError(f"dropout must be a number in [0, 1), got {type(dropout).__name__}")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-    return float(dropout)
-
-
 def build_text_encoder(
     vocab_size: int,
     embedding_dim: int = 32,
@@ -201,8 +187,8 @@ def build_text_encoder(
     given, a batch of raw strings. The output has shape ``(batch, embedding_dim)``; the
     embedding table is the layer named ``"embedding"``.
     """
-    vocab_size = _check_positive(vocab_size, "vocab_size")
-    embedding_dim = _check_positive(embedding_dim, "embedding_dim")
+    vocab_size = check_count(vocab_size, "vocab_size")
+    embedding_dim = check_count(embedding_dim, "embedding_dim")
     import keras
 
     if vectorizer is not None:
@@ -242,10 +228,10 @@ def build_text_classifier(
     class probabilities ``(batch, n_classes)``. The encoder is the layer named
     ``"text_encoder"``. Compile it yourself (e.g. Adam, sparse categorical cross-entropy).
     """
-    n_classes = _check_positive(n_classes, "n_classes")
+    n_classes = check_count(n_classes, "n_classes")
     if n_classes < 2:
         raise ValueError(f"n_classes must be at least 2, got {n_classes}")
-    dropout = _check_dropout(dropout)
+    dropout = check_dropout(dropout)
     import keras
 
     encoder = build_text_encoder(vocab_size, embedding_dim, vectorizer=vectorizer)
@@ -268,10 +254,10 @@ def build_sequence_tagger(
     padding; the output is tag probabilities ``(batch, length, n_tags)``. Padding is masked
     (``mask_zero``), so it affects neither the LSTM, nor the loss, nor the metrics.
     """
-    vocab_size = _check_positive(vocab_size, "vocab_size")
-    n_tags = _check_positive(n_tags, "n_tags")
-    embedding_dim = _check_positive(embedding_dim, "embedding_dim")
-    units = _check_positive(units, "units")
+    vocab_size = check_count(vocab_size, "vocab_size")
+    n_tags = check_count(n_tags, "n_tags")
+    embedding_dim = check_count(embedding_dim, "embedding_dim")
+    units = check_count(units, "units")
     import keras
 
     inputs = keras.Input(shape=(None,), dtype="int64", name="token_ids")

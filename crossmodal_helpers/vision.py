@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crossmodal_helpers._checks import check_count
 from crossmodal_helpers.plots import check_images
 
 if TYPE_CHECKING:
@@ -48,14 +49,6 @@ def _check_number(value: Any, name: str, *, minimum: float | None = None) -> flo
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be at least {minimum:g}, got {value:g}")
     return value
-
-
-def _check_int(value: Any, name: str, *, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
 
 
 # --------------------------------------------------------------------------- perturbations
@@ -85,7 +78,7 @@ def add_noise(images: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     """
     images = check_images(images)
     sigma = _check_number(sigma, "sigma", minimum=0.0)
-    seed = _check_int(seed, "seed", minimum=0)
+    seed = check_count(seed, "seed", minimum=0)
     rng = np.random.default_rng(seed)
     noisy = images + rng.normal(0.0, sigma, size=images.shape).astype(np.float32)
     return np.clip(noisy, 0.0, 1.0).astype(np.float32)
@@ -111,9 +104,9 @@ def hog_features(
     from skimage.feature import hog
 
     images = check_images(images)
-    orientations = _check_int(orientations, "orientations", minimum=1)
-    pixels_per_cell = _check_int(pixels_per_cell, "pixels_per_cell", minimum=1)
-    cells_per_block = _check_int(cells_per_block, "cells_per_block", minimum=1)
+    orientations = check_count(orientations, "orientations", minimum=1)
+    pixels_per_cell = check_count(pixels_per_cell, "pixels_per_cell", minimum=1)
+    cells_per_block = check_count(cells_per_block, "cells_per_block", minimum=1)
     if len(images) == 0:
         raise ValueError("images must contain at least one image, got 0")
     smallest = pixels_per_cell * cells_per_block
@@ -207,7 +200,7 @@ def fit_digit_cnn(
 
     images = check_images(images)
     labels = _check_labels(labels, len(images))
-    epochs = _check_int(epochs, "epochs", minimum=1)
+    epochs = check_count(epochs, "epochs", minimum=1)
     steps = epochs * math.ceil(len(images) / DIGIT_CNN_BATCH_SIZE)
     schedule = keras.optimizers.schedules.CosineDecay(DIGIT_CNN_LEARNING_RATE, steps)
     trainer = keras.Sequential([digit_augmentation(), model], name="augmented_digit_cnn")
@@ -317,10 +310,10 @@ def train_digit_classifier(
     """
     from crossmodal_helpers import datasets, runtime
 
-    seed = _check_int(seed, "seed", minimum=0)
-    epochs = _check_int(epochs, "epochs", minimum=1)
+    seed = check_count(seed, "seed", minimum=0)
+    epochs = check_count(epochs, "epochs", minimum=1)
     if n_train is not None:
-        n_train = _check_int(n_train, "n_train", minimum=1)
+        n_train = check_count(n_train, "n_train", minimum=1)
     if not isinstance(cache, (bool, np.bool_)):
         raise TypeError(f"cache must be True or False, got {type(cache).__name__}")
     runtime.quiet_tensorflow()
@@ -410,7 +403,7 @@ def robustness_explorer(
             f"label_names must name every class in labels (ids up to {labels.max()}), "
             f"got {len(names)} names"
         )
-    display_px = _check_int(display_px, "display_px", minimum=1)
+    display_px = check_count(display_px, "display_px", minimum=1)
     angles = [_check_number(a, "each angle") for a in angles]
     sigmas = [_check_number(s, "each sigma", minimum=0.0) for s in sigmas]
     if not angles or not sigmas:
