@@ -29,6 +29,7 @@ import numpy as np
 
 from crossmodal_helpers._checks import check_count, check_dropout
 from crossmodal_helpers.plots import check_images
+from crossmodal_helpers.text import token_input
 
 #: Names of the Keras layer classes, defined on first access (``attention.TransformerBlock``).
 LAYER_NAMES = ("SingleUnitAttention", "AttentionPooling", "PositionalEmbedding", "TransformerBlock")
@@ -354,22 +355,7 @@ def build_transformer_classifier(
     import keras
 
     layers = _keras_layers()
-    if vectorizer is not None:
-        if not isinstance(vectorizer, keras.layers.TextVectorization):
-            raise TypeError(
-                "vectorizer must be a keras.layers.TextVectorization, "
-                f"got {type(vectorizer).__name__}"
-            )
-        if vectorizer.vocabulary_size() > vocab_size:
-            raise ValueError(
-                f"vocab_size ({vocab_size}) is smaller than the vectorizer's vocabulary "
-                f"({vectorizer.vocabulary_size()})"
-            )
-        inputs = keras.Input(shape=(), dtype="string", name="text")
-        ids = vectorizer(inputs)
-    else:
-        inputs = keras.Input(shape=(max_length,), dtype="int64", name="token_ids")
-        ids = inputs
+    inputs, ids = token_input(vocab_size, vectorizer=vectorizer, length=max_length)
     x = layers["PositionalEmbedding"](max_length, vocab_size, d_model, name="embedding")(ids)
     x = layers["TransformerBlock"](d_model, num_heads, ff_dim, dropout, name="transformer")(x)
     x = keras.layers.GlobalAveragePooling1D(name="mean_of_tokens")(x)

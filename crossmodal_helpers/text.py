@@ -172,6 +172,31 @@ def nearest_words(
 # --------------------------------------------------------------------------- Keras models
 
 
+def token_input(vocab_size: int, *, vectorizer: Any = None, length: int | None = None) -> Any:
+    """The input of a text model and the token ids it yields: ``(inputs, ids)``.
+
+    Introduced in chapter 2. Without ``vectorizer`` the model takes padded token ids of
+    shape ``(batch, length)``; with an adapted ``keras.layers.TextVectorization`` it takes
+    raw strings and the vectorizer turns them into ids inside the model.
+    """
+    import keras
+
+    if vectorizer is None:
+        inputs = keras.Input(shape=(length,), dtype="int64", name="token_ids")
+        return inputs, inputs
+    if not isinstance(vectorizer, keras.layers.TextVectorization):
+        raise TypeError(
+            f"vectorizer must be a keras.layers.TextVectorization, got {type(vectorizer).__name__}"
+        )
+    if vectorizer.vocabulary_size() > vocab_size:
+        raise ValueError(
+            f"vocab_size ({vocab_size}) is smaller than the vectorizer's vocabulary "
+            f"({vectorizer.vocabulary_size()})"
+        )
+    inputs = keras.Input(shape=(), dtype="string", name="text")
+    return inputs, vectorizer(inputs)
+
+
 def build_text_encoder(
     vocab_size: int,
     embedding_dim: int = 32,
@@ -191,22 +216,7 @@ def build_text_encoder(
     embedding_dim = check_count(embedding_dim, "embedding_dim")
     import keras
 
-    if vectorizer is not None:
-        if not isinstance(vectorizer, keras.layers.TextVectorization):
-            raise TypeError(
-                "vectorizer must be a keras.layers.TextVectorization, "
-                f"got {type(vectorizer).__name__}"
-            )
-        if vectorizer.vocabulary_size() > vocab_size:
-            raise ValueError(
-                f"vocab_size ({vocab_size}) is smaller than the vectorizer's vocabulary "
-                f"({vectorizer.vocabulary_size()})"
-            )
-        inputs = keras.Input(shape=(), dtype="string", name="text")
-        ids = vectorizer(inputs)
-    else:
-        inputs = keras.Input(shape=(None,), dtype="int64", name="token_ids")
-        ids = inputs
+    inputs, ids = token_input(vocab_size, vectorizer=vectorizer)
     vectors = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(
         ids
     )
