@@ -22,6 +22,7 @@ _SUBMODULES = (
     "metrics",
     "plots",
     "results",
+    "retrieval",
     "runtime",
     "text",
     "vision",

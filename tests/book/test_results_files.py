@@ -20,6 +20,7 @@ FLOORS = {
     "03_image_recognition": {"cnn_accuracy": 0.97, "hog_svm_accuracy": 0.95},
     "05_autoencoders": {"text_to_image_cnn_accuracy": 0.80},
     "06_attention": {"pointing_accuracy": 0.80},
+    "08_retrieval": {"shapes_t2i_r1": 0.50},
     "09_case_study": {"inconsistency_f1_crossmodal": 0.85, "entity_f1": 0.95},
 }
 
@@ -72,3 +73,9 @@ def test_joint_fusion_beats_the_better_single_modality_by_five_points():
 def test_shared_code_probe_is_at_least_as_good_as_the_image_only_code():
     recorded = _load("05_autoencoders")["results"]
     assert recorded["probe_accuracy_shared"] >= recorded["probe_accuracy_image_only"]
+
+
+def test_emoji_retrieval_is_at_least_five_times_chance():
+    recorded = _load("08_retrieval")["results"]
+    ratio = recorded["emoji_t2i_r10"] / recorded["emoji_chance_r10"]
+    assert ratio >= 5, f"emoji text-to-image Recall@10 is only {ratio:.1f} times chance"
