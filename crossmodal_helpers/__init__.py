@@ -19,6 +19,7 @@ _SUBMODULES = (
     "datasets",
     "exercises",
     "fusion",
+    "gan",
     "metrics",
     "plots",
     "results",

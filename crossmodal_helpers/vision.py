@@ -217,8 +217,13 @@ def fit_digit_cnn(
         validation_data=validation_data,
         verbose=0,
     )
-    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    _compile_for_evaluation(model)
     return history
+
+
+def _compile_for_evaluation(model: keras.Model) -> None:
+    """Compile ``model`` with the loss and metric ``evaluate`` needs, and no optimizer state."""
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
 
 def _check_labels(labels: Any, n: int) -> np.ndarray:
@@ -265,9 +270,11 @@ def _load_cached_model(path: Path, manifest: Path) -> keras.Model | None:
     ):
         return None
     try:
-        return keras.saving.load_model(path)
+        model = keras.saving.load_model(path, compile=False)
     except Exception:  # a damaged archive raises many kinds of errors
         return None
+    _compile_for_evaluation(model)
+    return model
 
 
 def _save_cached_model(model: keras.Model, path: Path, manifest: Path) -> None:

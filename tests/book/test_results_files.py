@@ -20,6 +20,7 @@ FLOORS = {
     "03_image_recognition": {"cnn_accuracy": 0.97, "hog_svm_accuracy": 0.95},
     "05_autoencoders": {"text_to_image_cnn_accuracy": 0.80},
     "06_attention": {"pointing_accuracy": 0.80},
+    "07_gans": {"cgan_requested_digit_accuracy": 0.80},
     "08_retrieval": {"shapes_t2i_r1": 0.50},
     "09_case_study": {"inconsistency_f1_crossmodal": 0.85, "entity_f1": 0.95},
 }

@@ -1,0 +1,529 @@
+"""Generative adversarial networks: DCGAN builders, a GAN model with its own ``train_step``.
+
+Introduced in chapter 7. A GAN is two networks trained against each other: a
+**generator** $G$ that turns random noise $z$ (and, in a conditional GAN, a condition $c$
+such as an embedding of a description) into an image, and a **discriminator** $D$ that
+tells real images from generated ones. :class:`GAN` puts both into one ``keras.Model`` whose
+``train_step`` plays one round of the game per batch, so ``fit`` trains a GAN like any other
+model::
+
+    model = GAN(build_generator(), build_discriminator())
+    model.compile(d_optimizer=keras.optimizers.Adam(2e-4), g_optimizer=keras.optimizers.Adam(1e-3))
+    model.fit(images, epochs=10)
+    generate(model.generator, 16)                  # 16 new images
+
+A conditional GAN takes one condition vector per image: build both networks with
+``condition_dim=...`` and call ``fit([images, conditions])``.
+
+The module also measures generated images: :func:`frechet_distance` between two sets of
+features, :func:`class_coverage` and :func:`class_entropy` of a classifier's predictions,
+and a :func:`description_explorer` widget that turns descriptions into samples. Keras,
+TensorFlow, SciPy and ipywidgets are imported inside the functions that need them, so
+importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from crossmodal_helpers._checks import check_count, check_fraction
+from crossmodal_helpers.plots import check_images
+
+#: Length of the noise vector $z$ of the chapter's generators. Introduced in chapter 7.
+LATENT_DIM = 64
+#: The shape of one MNIST digit, the default image shape of the builders.
+IMAGE_SHAPE = (28, 28, 1)
+
+
+# --------------------------------------------------------------------------- argument checks
+
+
+def _check_image_shape(shape: Any) -> tuple[int, int, int]:
+    if isinstance(shape, str) or not isinstance(shape, Sequence) or len(shape) != 3:
+        raise ValueError(f"image_shape must be (height, width, channels), got {shape!r}")
+    height, width, channels = (check_count(s, "each entry of image_shape") for s in shape)
+    if height % 4 or width % 4:
+        raise ValueError(
+            "image_shape must have a height and width divisible by 4 (two stride-2 "
+            f"layers), got {height}×{width}"
+        )
+    return height, width, channels
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def build_generator(
+    latent_dim: int = LATENT_DIM,
+    *,
+    condition_dim: int = 0,
+    width: int = 16,
+    image_shape: Sequence[int] = IMAGE_SHAPE,
+) -> Any:
+    """The DCGAN generator $G(z)$, or $G(z, c)$ with a condition. Introduced in chapter 7.
+
+    Dense → reshape to a quarter-size map of ``2 * width`` channels → a stride-2
+    ``Conv2DTranspose`` to half size (``width`` channels) → a stride-2 ``Conv2DTranspose``
+    to the full image. Batch normalisation and ReLU between the layers, a sigmoid at the
+    end, so pixels are in [0, 1] like the book's images (Radford et al., 2016). With
+    ``condition_dim`` > 0 the model has two inputs, ``[z, c]``, concatenated before the
+    dense layer (Mirza and Osindero, 2014).
+    """
+    import keras
+
+    latent_dim = check_count(latent_dim, "latent_dim")
+    condition_dim = check_count(condition_dim, "condition_dim", minimum=0)
+    width = check_count(width, "width")
+    height, side, channels = _check_image_shape(image_shape)
+    layers = keras.layers
+
+    noise = keras.Input(shape=(latent_dim,), name="noise")
+    inputs = [noise]
+    x = noise
+    if condition_dim:
+        condition = keras.Input(shape=(condition_dim,), name="condition")
+        inputs.append(condition)
+        x = layers.Concatenate(name="noise_and_condition")([noise, condition])
+    x = layers.Dense(height // 4 * side // 4 * 2 * width, use_bias=False, name="project")(x)
+    x = layers.ReLU()(layers.BatchNormalization(name="project_bn")(x))
+    x = layers.Reshape((height // 4, side // 4, 2 * width), name="to_map")(x)
+    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False, name="up1")(x)
+    x = layers.ReLU()(layers.BatchNormalization(name="up1_bn")(x))
+    image = layers.Conv2DTranspose(
+        channels, 4, strides=2, padding="same", activation="sigmoid", name="image"
+    )(x)
+    return keras.Model(inputs if condition_dim else noise, image, name="generator")
+
+
+def build_discriminator(
+    image_shape: Sequence[int] = IMAGE_SHAPE,
+    *,
+    condition_dim: int = 0,
+    width: int = 16,
+    hidden: int = 64,
+) -> Any:
+    """The DCGAN discriminator $D(x)$, or $D(x, c)$ with a condition. Introduced in chapter 7.
+
+    Two stride-2 convolutions (``width`` and ``2 * width`` filters, LeakyReLU, no batch
+    normalisation) and a dense LeakyReLU layer give features $h(x)$; a linear unit gives
+    the logit of "real", $w^\\top h(x) + b$ (a sigmoid turns it into $D$). With
+    ``condition_dim`` > 0 the model takes ``[x, c]`` and adds the *projection* term
+    $(V c)^\\top h(x)$ to the logit (Miyato and Koyama, 2018), so that it can judge whether
+    the image fits the condition.
+    """
+    import keras
+    from keras import ops
+
+    image_shape = _check_image_shape(image_shape)
+    condition_dim = check_count(condition_dim, "condition_dim", minimum=0)
+    width = check_count(width, "width")
+    hidden = check_count(hidden, "hidden")
+    layers = keras.layers
+
+    image = keras.Input(shape=image_shape, name="image")
+    x = layers.Conv2D(width, 4, strides=2, padding="same", name="conv1")(image)
+    x = layers.LeakyReLU(0.2)(x)
+    x = layers.Conv2D(2 * width, 4, strides=2, padding="same", name="conv2")(x)
+    x = layers.LeakyReLU(0.2)(x)
+    features = layers.LeakyReLU(0.2)(layers.Dense(hidden, name="features")(layers.Flatten()(x)))
+    logit = layers.Dense(1, name="real")(features)
+    inputs = image
+    if condition_dim:
+        condition = keras.Input(shape=(condition_dim,), name="condition")
+        inputs = [image, condition]
+        projected = layers.Dense(hidden, use_bias=False, name="projection")(condition)
+        logit = layers.Add(name="real_given_condition")(
+            [logit, ops.sum(projected * features, axis=-1, keepdims=True)]
+        )
+    return keras.Model(inputs, logit, name="discriminator")
+
+
+# --------------------------------------------------------------------------- the GAN model
+
+
+def _keras_classes() -> dict[str, type]:
+    """Define the Keras classes on first use, so that Keras is imported lazily."""
+    if _CLASSES:
+        return _CLASSES
+    import keras
+    import tensorflow as tf
+
+    class GAN(keras.Model):
+        """A generator and a discriminator trained against each other by ``fit``.
+
+        Introduced in chapter 7. ``fit(images)`` trains an unconditional GAN and
+        ``fit([images, conditions])`` a conditional one. Each batch is one round of the
+        game: the discriminator's loss is binary cross-entropy with target 1 (or
+        ``1 - label_smoothing``) on real and 0 on generated images; the generator's loss is
+        the non-saturating $-\\log D(G(z))$. For conditional GANs, ``matching_aware`` also
+        teaches the discriminator to reject real images paired with another example's
+        condition (Reed et al., 2016), and ``mode_seeking`` > 0 adds that weight times
+        $1 / (\\lvert G(z_1, c) - G(z_2, c) \\rvert / \\lvert z_1 - z_2 \\rvert)$ to the
+        generator's loss, so that different noise gives different images (Mao et al., 2019).
+        """
+
+        def __init__(
+            self,
+            generator: keras.Model,
+            discriminator: keras.Model,
+            *,
+            label_smoothing: float = 0.0,
+            matching_aware: bool = False,
+            mode_seeking: float = 0.0,
+            seed: int = 0,
+            **kwargs: Any,
+        ) -> None:
+            super().__init__(**kwargs)
+            self.generator = generator
+            self.discriminator = discriminator
+            self.latent_dim = generator.inputs[0].shape[-1]
+            self.conditional = len(generator.inputs) == 2
+            self.judges_condition = len(discriminator.inputs) == 2
+            if matching_aware and not self.judges_condition:
+                raise ValueError(
+                    "matching_aware needs a discriminator that takes the condition "
+                    "(build_discriminator(condition_dim=...))"
+                )
+            self.matching_aware = bool(matching_aware)
+            self.mode_seeking = check_fraction(mode_seeking, "mode_seeking")
+            self.real_target = 1.0 - check_fraction(
+                label_smoothing, "label_smoothing", closed=False
+            )
+            self.noise_seed = keras.random.SeedGenerator(check_count(seed, "seed", minimum=0))
+
+        def compile(self, d_optimizer, g_optimizer, **kwargs: Any) -> None:
+            super().compile(**kwargs)
+            self.d_optimizer = d_optimizer
+            self.g_optimizer = g_optimizer
+            self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
+            names = ("d_loss", "g_loss", "real_score", "fake_score")
+            self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+
+        @property
+        def metrics(self) -> list:
+            return list(self.trackers.values())
+
+        def train_step(self, data):
+            inputs = keras.utils.unpack_x_y_sample_weight(data)[0]
+            images, conditions = inputs if self.conditional else (inputs, None)
+            noise = keras.random.normal(
+                (tf.shape(images)[0], self.latent_dim), seed=self.noise_seed
+            )
+            with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
+                fakes = self.generator(
+                    [noise, conditions] if self.conditional else noise, training=True
+                )
+                pair = (lambda x: [x, conditions]) if self.judges_condition else (lambda x: x)
+                real_logit = self.discriminator(pair(images), training=True)
+                fake_logit = self.discriminator(pair(fakes), training=True)
+                d_loss = self.bce(
+                    tf.fill(tf.shape(real_logit), self.real_target), real_logit
+                ) + self.bce(tf.zeros_like(fake_logit), fake_logit)
+                if self.matching_aware:
+                    wrong = self.discriminator(
+                        [images, tf.roll(conditions, 1, axis=0)], training=True
+                    )
+                    d_loss += self.bce(tf.zeros_like(wrong), wrong)
+                g_loss = self.bce(tf.ones_like(fake_logit), fake_logit)  # non-saturating
+                if self.mode_seeking:  # MSGAN: other noise, same condition, other image
+                    half = tf.shape(images)[0] // 2
+                    other_noise = keras.random.normal((half, self.latent_dim), seed=self.noise_seed)
+                    others = self.generator(
+                        [other_noise, conditions[:half]] if self.conditional else other_noise,
+                        training=True,
+                    )
+                    ratio = tf.reduce_mean(tf.abs(fakes[:half] - others)) / tf.reduce_mean(
+                        tf.abs(noise[:half] - other_noise)
+                    )
+                    g_loss += self.mode_seeking / (ratio + 1e-5)
+            d_weights = self.discriminator.trainable_weights
+            g_weights = self.generator.trainable_weights
+            d_grads = d_tape.gradient(d_loss, d_weights)
+            self.d_optimizer.apply_gradients(zip(d_grads, d_weights, strict=True))
+            g_grads = g_tape.gradient(g_loss, g_weights)
+            self.g_optimizer.apply_gradients(zip(g_grads, g_weights, strict=True))
+            for name, value in (
+                ("d_loss", d_loss),
+                ("g_loss", g_loss),
+                ("real_score", tf.reduce_mean(tf.sigmoid(real_logit))),
+                ("fake_score", tf.reduce_mean(tf.sigmoid(fake_logit))),
+            ):
+                self.trackers[name].update_state(value)
+            return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    class SampleSnapshots(keras.callbacks.Callback):
+        """Keep the generator's samples for fixed noise after every epoch.
+
+        Introduced in chapter 7. ``snapshots[k]`` holds the images after epoch ``k + 1``,
+        generated from the same ``noise`` (and ``conditions``) every time, so the figures
+        show one set of samples evolving.
+        """
+
+        def __init__(self, noise: np.ndarray, conditions: np.ndarray | None = None) -> None:
+            super().__init__()
+            self.noise = noise
+            self.conditions = conditions
+            self.snapshots: list[np.ndarray] = []
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            generator = self.model.generator
+            inputs = self.noise if self.conditions is None else [self.noise, self.conditions]
+            self.snapshots.append(np.asarray(generator(inputs, training=False)))
+
+    _CLASSES.update(GAN=GAN, SampleSnapshots=SampleSnapshots)
+    return _CLASSES
+
+
+_CLASSES: dict[str, type] = {}
+
+
+def __getattr__(name: str) -> Any:
+    """The Keras classes (``gan.GAN``, ``gan.SampleSnapshots``), defined on first access."""
+    if name in ("GAN", "SampleSnapshots"):
+        return _keras_classes()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def noise(n: int, latent_dim: int = LATENT_DIM, *, seed: int = 0) -> np.ndarray:
+    """``n`` standard normal noise vectors $z$ (float32), the same for the same seed.
+
+    Introduced in chapter 7.
+    """
+    n = check_count(n, "n")
+    latent_dim = check_count(latent_dim, "latent_dim")
+    seed = check_count(seed, "seed", minimum=0)
+    return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
+
+
+def generate(
+    generator: Any, n: int | None = None, *, conditions: Any = None, seed: int = 0
+) -> np.ndarray:
+    """Images from a generator: ``n`` of them, or one per row of ``conditions``.
+
+    Introduced in chapter 7. The noise comes from :func:`noise` with ``seed``, so the same
+    call returns the same images, and the same seed with different conditions keeps the
+    noise — the "style" — fixed while the condition changes.
+    """
+    if not hasattr(generator, "inputs") or not hasattr(generator, "predict"):
+        raise TypeError(f"generator must be a keras.Model, got {type(generator).__name__}")
+    conditional = len(generator.inputs) == 2
+    if conditional:
+        if conditions is None:
+            raise ValueError("conditions must be given for a conditional generator")
+        conditions = np.asarray(conditions, dtype=np.float32)
+        expected = generator.inputs[1].shape[-1]
+        if conditions.ndim != 2 or conditions.shape[1] != expected:
+            raise ValueError(f"conditions must have shape (N, {expected}), got {conditions.shape}")
+        if n is not None and n != len(conditions):
+            raise ValueError(f"n must equal len(conditions) ({len(conditions)}), got {n}")
+        n = len(conditions)
+    elif conditions is not None:
+        raise ValueError("conditions were given, but the generator has no condition input")
+    elif n is None:
+        raise ValueError("n (the number of images) must be given for an unconditional generator")
+    z = noise(n, generator.inputs[0].shape[-1], seed=seed)
+    inputs = [z, conditions] if conditional else z
+    return generator.predict(inputs, batch_size=512, verbose=0)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def classifier_features(classifier: Any, images: np.ndarray, *, layer: str = "dense") -> np.ndarray:
+    """The activations of one layer of a trained classifier for ``images``.
+
+    Introduced in chapter 7, to compare generated and real images in a feature space that
+    knows about digits: for chapter 3's digit CNN the default ``"dense"`` is its
+    penultimate layer (64 ReLU units).
+    """
+    import keras
+
+    images = check_images(images)
+    names = [item.name for item in classifier.layers]
+    if layer not in names:
+        raise ValueError(f"layer must be one of the classifier's layers {names}, got {layer!r}")
+    extractor = keras.Model(classifier.inputs, classifier.get_layer(layer).output)
+    return extractor.predict(images, batch_size=512, verbose=0)
+
+
+def _check_features(features: Any, name: str) -> np.ndarray:
+    if not isinstance(features, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array, got {type(features).__name__}")
+    if features.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (samples, features), got shape {features.shape}")
+    if len(features) < 2:
+        raise ValueError(f"{name} needs at least 2 samples to estimate a covariance")
+    if not np.issubdtype(features.dtype, np.number) or not np.isfinite(features).all():
+        raise ValueError(f"{name} must hold finite numbers")
+    return features.astype(np.float64)
+
+
+def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
+    """The Fréchet distance between Gaussians fitted to two sets of features.
+
+    Introduced in chapter 7. With means $\\mu_a, \\mu_b$ and covariances
+    $\\Sigma_a, \\Sigma_b$ of the rows,
+
+    $$
+    d^2 = \\lVert \\mu_a - \\mu_b \\rVert^2
+        + \\operatorname{Tr}\\big(\\Sigma_a + \\Sigma_b - 2 (\\Sigma_a \\Sigma_b)^{1/2}\\big),
+    $$
+
+    the squared 2-Wasserstein distance between the two Gaussians (Heusel et al., 2017).
+    On Inception features it is the FID; here the features come from the book's digit CNN.
+    """
+    from scipy import linalg
+
+    a = _check_features(features_a, "features_a")
+    b = _check_features(features_b, "features_b")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(
+            f"features_a and features_b must have the same number of features, got "
+            f"{a.shape[1]} and {b.shape[1]}"
+        )
+    mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
+    cov_a = np.atleast_2d(np.cov(a, rowvar=False))
+    cov_b = np.atleast_2d(np.cov(b, rowvar=False))
+    with warnings.catch_warnings():  # dead ReLU units make a covariance singular
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        root = linalg.sqrtm(cov_a @ cov_b)
+        if not np.isfinite(root).all():  # nudge both covariances off singularity
+            offset = np.eye(len(cov_a)) * 1e-6
+            root = linalg.sqrtm((cov_a + offset) @ (cov_b + offset))
+    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2 * np.real(root)))
+
+
+def _check_labels(labels: Any, n_classes: Any) -> tuple[np.ndarray, int]:
+    n_classes = check_count(n_classes, "n_classes")
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or len(labels) == 0:
+        raise ValueError(f"predicted_labels must be a non-empty 1-D array, got {labels.shape}")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(f"predicted_labels must hold integer class ids, got {labels.dtype}")
+    if labels.min() < 0 or labels.max() >= n_classes:
+        raise ValueError(
+            f"predicted_labels must be in [0, {n_classes}), got [{labels.min()}, {labels.max()}]"
+        )
+    return labels, n_classes
+
+
+def class_shares(predicted_labels: Any, n_classes: int) -> np.ndarray:
+    """The share of samples predicted as each class (sums to 1). Introduced in chapter 7."""
+    labels, n_classes = _check_labels(predicted_labels, n_classes)
+    return np.bincount(labels, minlength=n_classes) / len(labels)
+
+
+def class_coverage(
+    predicted_labels: Any, n_classes: int, *, min_share: float | None = None
+) -> float:
+    """The fraction of classes that get at least ``min_share`` of the samples.
+
+    Introduced in chapter 7. A class counts as covered when a classifier assigns it at
+    least ``min_share`` of the generated samples; the default is half of a fair share,
+    $1 / (2K)$ for $K$ classes. A generator that drops digits (mode collapse) scores below
+    1.
+    """
+    shares = class_shares(predicted_labels, n_classes)
+    if min_share is None:
+        min_share = 0.5 / len(shares)
+    min_share = check_fraction(min_share, "min_share")
+    return float(np.mean(shares >= min_share))
+
+
+def class_entropy(predicted_labels: Any, n_classes: int) -> float:
+    """The entropy, in bits, of the predicted classes: $\\log_2 K$ when all are equally common.
+
+    Introduced in chapter 7.
+    """
+    shares = class_shares(predicted_labels, n_classes)
+    present = shares[shares > 0]
+    return float(-(present * np.log2(present)).sum())
+
+
+# --------------------------------------------------------------------------- widget
+
+
+def _strip_png(images: np.ndarray, scale: int) -> bytes:
+    """One PNG of images side by side, dark ink on white, 2-pixel white gaps."""
+    from crossmodal_helpers.widgets import to_png
+
+    images = 1.0 - check_images(images)
+    gap = np.ones((images.shape[1], 2, images.shape[3]), dtype=np.float32)
+    row = np.concatenate([part for image in images for part in (image, gap)][:-1], axis=1)
+    return to_png(row, scale)
+
+
+def description_explorer(
+    generate_images: Callable[[list[str]], np.ndarray],
+    descriptions: Sequence[str],
+    *,
+    read: Callable[[list[str]], list[str]] | None = None,
+    n_samples: int = 8,
+    display_px: int = 56,
+    live: bool = True,
+) -> Any:
+    """Type or pick a description and see the images a conditional generator draws for it.
+
+    Introduced in chapter 7. ``generate_images(texts)`` returns one image per text. Every
+    description in ``descriptions`` is rendered ahead of time (``n_samples`` images, the
+    text repeated) into a ``Stack`` linked to a ``Dropdown`` in the browser (``jslink``),
+    so that part works on the static website too. With ``live=True`` a text box below
+    generates samples for any typed description; it needs a running kernel (Jupyter or
+    Colab). ``read(texts)``, if given, says how the model reads each text.
+    """
+    import ipywidgets as widgets
+
+    if isinstance(descriptions, str) or not len(descriptions):
+        raise ValueError("descriptions must be a non-empty list of str")
+    for i, text in enumerate(descriptions):
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"descriptions must hold non-empty str, got {text!r} at index {i}")
+    if not callable(generate_images):
+        raise TypeError(f"generate_images must be callable, got {type(generate_images).__name__}")
+    n_samples = check_count(n_samples, "n_samples")
+    display_px = check_count(display_px, "display_px")
+
+    def render(text: str) -> tuple[bytes, str]:
+        images = np.asarray(generate_images([text] * n_samples))
+        if len(images) != n_samples:
+            raise ValueError(
+                f"generate_images must return one image per text ({n_samples}), got {len(images)}"
+            )
+        scale = max(1, display_px // max(images.shape[1:3]))
+        reading = f"read as: <b>{html.escape(read([text])[0])}</b>" if read else ""
+        return _strip_png(images, scale), reading
+
+    pages = []
+    for text in descriptions:
+        png, reading = render(text)
+        pages.append(widgets.VBox([widgets.Image(value=png, format="png"), widgets.HTML(reading)]))
+    stack = widgets.Stack(pages, selected_index=0)
+    chooser = widgets.Dropdown(options=list(descriptions), description="description")
+    widgets.jslink((chooser, "index"), (stack, "selected_index"))
+    header = widgets.HTML(
+        f"<b>From a description to images</b>: {n_samples} samples per description"
+    )
+    parts = [header, chooser, stack]
+    if live:
+        box = widgets.Text(
+            placeholder="e.g. the number before five",
+            description="your text",
+            continuous_update=False,
+        )
+        picture = widgets.Image(format="png", layout=widgets.Layout(display="none"))
+        note = widgets.HTML("<i>typing needs a running kernel (Jupyter or Colab)</i>")
+
+        def update(change: dict) -> None:
+            text = change["new"].strip()
+            if text:
+                picture.value, note.value = render(text)
+                picture.layout.display = None
+
+        box.observe(update, names="value")
+        parts += [box, picture, note]
+    return widgets.VBox(parts)
