@@ -1,11 +1,11 @@
 """Generative adversarial networks: DCGAN builders, a GAN model with its own ``train_step``.
 
 Introduced in chapter 7. A GAN is two networks trained against each other: a
-**generator** $G$ that turns random noise $z$ (and, in a conditional GAN, a condition $c$
-such as an embedding of a description) into an image, and a **discriminator** $D$ that
-tells real images from generated ones. :class:`GAN` puts both into one ``keras.Model`` whose
-``train_step`` plays one round of the game per batch, so ``fit`` trains a GAN like any other
-model::
+**generator** :math:`G` that turns random noise :math:`z` (and, in a conditional GAN, a
+condition :math:`c` such as an embedding of a description) into an image, and a
+**discriminator** :math:`D` that tells real images from generated ones. :class:`GAN` puts
+both into one ``keras.Model`` whose ``train_step`` plays one round of the game per batch, so
+``fit`` trains a GAN like any other model::
 
     model = GAN(build_generator(), build_discriminator())
     model.compile(d_optimizer=keras.optimizers.Adam(2e-4), g_optimizer=keras.optimizers.Adam(1e-3))
@@ -34,7 +34,7 @@ import numpy as np
 from crossmodal_helpers._checks import check_count, check_fraction
 from crossmodal_helpers.plots import check_images
 
-#: Length of the noise vector $z$ of the chapter's generators. Introduced in chapter 7.
+#: Length of the noise vector :math:`z` of the chapter's generators. Introduced in chapter 7.
 LATENT_DIM = 64
 #: The shape of one MNIST digit, the default image shape of the builders.
 IMAGE_SHAPE = (28, 28, 1)
@@ -65,7 +65,9 @@ def build_generator(
     width: int = 16,
     image_shape: Sequence[int] = IMAGE_SHAPE,
 ) -> Any:
-    """The DCGAN generator $G(z)$, or $G(z, c)$ with a condition. Introduced in chapter 7.
+    """The DCGAN generator :math:`G(z)`, or :math:`G(z, c)` with a condition.
+
+    Introduced in chapter 7.
 
     Dense → reshape to a quarter-size map of ``2 * width`` channels → a stride-2
     ``Conv2DTranspose`` to half size (``width`` channels) → a stride-2 ``Conv2DTranspose``
@@ -107,13 +109,15 @@ def build_discriminator(
     width: int = 16,
     hidden: int = 64,
 ) -> Any:
-    """The DCGAN discriminator $D(x)$, or $D(x, c)$ with a condition. Introduced in chapter 7.
+    """The DCGAN discriminator :math:`D(x)`, or :math:`D(x, c)` with a condition.
+
+    Introduced in chapter 7.
 
     Two stride-2 convolutions (``width`` and ``2 * width`` filters, LeakyReLU, no batch
-    normalisation) and a dense LeakyReLU layer give features $h(x)$; a linear unit gives
-    the logit of "real", $w^\\top h(x) + b$ (a sigmoid turns it into $D$). With
+    normalisation) and a dense LeakyReLU layer give features :math:`h(x)`; a linear unit gives
+    the logit of "real", :math:`w^\\top h(x) + b` (a sigmoid turns it into :math:`D`). With
     ``condition_dim`` > 0 the model takes ``[x, c]`` and adds the *projection* term
-    $(V c)^\\top h(x)$ to the logit (Miyato and Koyama, 2018), so that it can judge whether
+    :math:`(V c)^\\top h(x)` to the logit (Miyato and Koyama, 2018), so that it can judge whether
     the image fits the condition.
     """
     import keras
@@ -160,10 +164,10 @@ def _keras_classes() -> dict[str, type]:
         ``fit([images, conditions])`` a conditional one. Each batch is one round of the
         game: the discriminator's loss is binary cross-entropy with target 1 (or
         ``1 - label_smoothing``) on real and 0 on generated images; the generator's loss is
-        the non-saturating $-\\log D(G(z))$. For conditional GANs, ``matching_aware`` also
+        the non-saturating :math:`-\\log D(G(z))`. For conditional GANs, ``matching_aware`` also
         teaches the discriminator to reject real images paired with another example's
         condition (Reed et al., 2016), and ``mode_seeking`` > 0 adds that weight times
-        $1 / (\\lvert G(z_1, c) - G(z_2, c) \\rvert / \\lvert z_1 - z_2 \\rvert)$ to the
+        :math:`1 / (\\lvert G(z_1, c) - G(z_2, c) \\rvert / \\lvert z_1 - z_2 \\rvert)` to the
         generator's loss, so that different noise gives different images (Mao et al., 2019).
         """
 
@@ -290,7 +294,7 @@ def __getattr__(name: str) -> Any:
 
 
 def noise(n: int, latent_dim: int = LATENT_DIM, *, seed: int = 0) -> np.ndarray:
-    """``n`` standard normal noise vectors $z$ (float32), the same for the same seed.
+    """``n`` standard normal noise vectors :math:`z` (float32), the same for the same seed.
 
     Introduced in chapter 7.
     """
@@ -366,13 +370,13 @@ def _check_features(features: Any, name: str) -> np.ndarray:
 def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     """The Fréchet distance between Gaussians fitted to two sets of features.
 
-    Introduced in chapter 7. With means $\\mu_a, \\mu_b$ and covariances
-    $\\Sigma_a, \\Sigma_b$ of the rows,
+    Introduced in chapter 7. With means :math:`\\mu_a, \\mu_b` and covariances
+    :math:`\\Sigma_a, \\Sigma_b` of the rows,
 
-    $$
-    d^2 = \\lVert \\mu_a - \\mu_b \\rVert^2
-        + \\operatorname{Tr}\\big(\\Sigma_a + \\Sigma_b - 2 (\\Sigma_a \\Sigma_b)^{1/2}\\big),
-    $$
+    .. math::
+
+        d^2 = \\lVert \\mu_a - \\mu_b \\rVert^2
+            + \\operatorname{Tr}\\big(\\Sigma_a + \\Sigma_b - 2 (\\Sigma_a \\Sigma_b)^{1/2}\\big),
 
     the squared 2-Wasserstein distance between the two Gaussians (Heusel et al., 2017).
     On Inception features it is the FID; here the features come from the book's digit CNN.
@@ -425,8 +429,8 @@ def class_coverage(
 
     Introduced in chapter 7. A class counts as covered when a classifier assigns it at
     least ``min_share`` of the generated samples; the default is half of a fair share,
-    $1 / (2K)$ for $K$ classes. A generator that drops digits (mode collapse) scores below
-    1.
+    :math:`1 / (2K)` for :math:`K` classes. A generator that drops digits (mode collapse)
+    scores below 1.
     """
     shares = class_shares(predicted_labels, n_classes)
     if min_share is None:
@@ -436,7 +440,7 @@ def class_coverage(
 
 
 def class_entropy(predicted_labels: Any, n_classes: int) -> float:
-    """The entropy, in bits, of the predicted classes: $\\log_2 K$ when all are equally common.
+    """The entropy, in bits, of the predicted classes (:math:`\\log_2 K` when all are equal).
 
     Introduced in chapter 7.
     """

@@ -1,12 +1,15 @@
 """Evaluation shared by the chapters: per-class precision, recall, F1 and confusion matrices.
 
-Introduced in chapter 1 and used from chapters 2 and 3 on.
+Introduced in chapter 1 and used from chapters 2 and 3 on; also the size of a fitted
+scikit-learn or closed-form model (:func:`count_parameters`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -119,3 +122,66 @@ def plot_confusion_matrix(report: ClassificationReport, *, normalize: bool = Tru
             colour = "white" if matrix[i, j] > threshold else "black"
             ax.text(j, i, text, ha="center", va="center", fontsize=7, color=colour)
     return ax
+
+
+#: The fitted arrays that hold a scikit-learn estimator's learned numbers, by class name.
+_FITTED_ARRAYS = {
+    "CountVectorizer": (),  # a vocabulary of words, no learned numbers
+    "TfidfVectorizer": ("idf_",),
+    "TfidfTransformer": ("idf_",),
+    "StandardScaler": ("mean_", "scale_"),
+    "PCA": ("components_", "mean_"),
+    "TruncatedSVD": ("components_",),
+    "MultinomialNB": ("feature_log_prob_", "class_log_prior_"),
+    "LinearSVC": ("coef_", "intercept_"),
+    "LogisticRegression": ("coef_", "intercept_"),
+    "SVC": ("support_vectors_", "dual_coef_", "intercept_"),
+}
+
+
+def _count_one(model: Any) -> int:
+    steps = getattr(model, "steps", None)
+    if isinstance(steps, list):  # a scikit-learn Pipeline
+        return sum(_count_one(step) for _, step in steps if step not in (None, "passthrough"))
+    name = type(model).__name__
+    if name == "DecisionTreeClassifier" and hasattr(model, "tree_"):
+        leaf = model.tree_.children_left == -1
+        # a split stores a feature and a threshold, a leaf its class scores
+        return int(2 * np.sum(~leaf) + np.sum(leaf) * model.tree_.value.shape[-1])
+    if name in _FITTED_ARRAYS:
+        arrays = list(_FITTED_ARRAYS[name])
+        if name == "PCA" and getattr(model, "whiten", False):
+            arrays.append("explained_variance_")
+        if name in ("TfidfVectorizer", "TfidfTransformer") and not model.use_idf:
+            arrays = []
+        missing = [a for a in arrays if not hasattr(model, a)]
+        if missing:
+            raise ValueError(f"model must be fitted first: {name} has no {', '.join(missing)}")
+        return sum(int(np.asarray(getattr(model, a)).size) for a in arrays)
+    if dataclasses.is_dataclass(model) and not isinstance(model, type):
+        fields = [getattr(model, f.name) for f in dataclasses.fields(model)]
+        return sum(int(v.size) for v in fields if isinstance(v, np.ndarray))
+    known = ", ".join(sorted([*_FITTED_ARRAYS, "DecisionTreeClassifier", "Pipeline"]))
+    raise TypeError(
+        f"model must be a fitted scikit-learn {known} or a dataclass of NumPy arrays "
+        f"(such as retrieval.CanonicalCorrelation), got {name}; for a Keras model use "
+        "model.count_params()"
+    )
+
+
+def count_parameters(*models: Any) -> int:
+    """Number of learned numbers in fitted scikit-learn or closed-form models, summed.
+
+    Introduced in chapter 2, the counterpart of Keras' ``model.count_params()``. Counts what
+    the model uses to predict: naive Bayes its log probabilities per word and class and its
+    class priors, a linear model its weights and intercepts, a kernel SVM its support
+    vectors, dual coefficients and intercepts, a decision tree a feature and a threshold
+    per split and the class scores of each leaf, TF-IDF its inverse document frequencies,
+    PCA its components and mean. A bag-of-words vocabulary is a list of words, not
+    numbers, and counts 0. A ``Pipeline`` is the sum of its steps; a dataclass of NumPy
+    arrays (a closed-form model such as ``retrieval.CanonicalCorrelation``) the sum of its
+    arrays' sizes.
+    """
+    if not models:
+        raise TypeError("count_parameters needs at least one fitted model")
+    return sum(_count_one(model) for model in models)

@@ -16,6 +16,8 @@ import math
 import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +94,36 @@ def record(key: str, value: Any) -> float | int | str:
     save()
     glue(key, stored)
     return stored
+
+
+class Stopwatch:
+    """The wall-clock seconds of one ``with results.stopwatch()`` block. Introduced in chapter 2."""
+
+    def __init__(self) -> None:
+        self._seconds: float | None = None
+
+    @property
+    def seconds(self) -> float:
+        """Seconds the block took; readable once the block has ended."""
+        if self._seconds is None:
+            raise RuntimeError("the stopwatch is still running: read .seconds after the with block")
+        return self._seconds
+
+
+@contextmanager
+def stopwatch() -> Iterator[Stopwatch]:
+    """Time a block of code, such as a model's training, in wall-clock seconds.
+
+    Introduced in chapter 2. ``with results.stopwatch() as clock: model.fit(...)``, then
+    ``clock.seconds`` (measured with ``time.perf_counter``; set when the block ends, also
+    when it raises). On a busy machine the same work takes longer.
+    """
+    clock = Stopwatch()
+    started = time.perf_counter()
+    try:
+        yield clock
+    finally:
+        clock._seconds = time.perf_counter() - started
 
 
 def glue(name: str, value: Any, display: bool = False) -> None:

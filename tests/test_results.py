@@ -89,3 +89,17 @@ def test_outside_a_checkout_nothing_is_written(tmp_path, monkeypatch):
     results.record("accuracy", 0.5)
     assert list(tmp_path.iterdir()) == []
     assert results.current()["results"] == {"accuracy": 0.5}
+
+
+def test_stopwatch_times_a_block(monkeypatch):
+    ticks = iter([10.0, 12.5])
+    monkeypatch.setattr(results.time, "perf_counter", lambda: next(ticks))
+    with results.stopwatch() as clock, pytest.raises(RuntimeError, match="still running"):
+        clock.seconds  # noqa: B018
+    assert clock.seconds == 2.5
+
+
+def test_stopwatch_stops_when_the_block_raises():
+    with pytest.raises(ZeroDivisionError), results.stopwatch() as clock:
+        1 / 0  # noqa: B018
+    assert clock.seconds >= 0.0

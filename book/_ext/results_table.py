@@ -11,10 +11,14 @@ import os
 from pathlib import Path
 
 from docutils import nodes
+from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from crossmodal_helpers import results
+
+CHAPTER_BUDGET_S = 150
+BOOK_BUDGET_S = 20 * 60
 
 
 class results_placeholder(nodes.General, nodes.Element):
@@ -22,12 +26,13 @@ class results_placeholder(nodes.General, nodes.Element):
 
 
 class ResultsTableDirective(SphinxDirective):
-    """Insert the table of chapter run times and key results."""
+    """Insert the table of chapter run times and key results (``:timings:`` for times only)."""
 
     has_content = False
+    option_spec = {"timings": directives.flag}
 
     def run(self) -> list[nodes.Node]:
-        return [results_placeholder()]
+        return [results_placeholder(timings="timings" in self.options)]
 
 
 def _results_folder(app: Sphinx) -> Path:
@@ -44,14 +49,16 @@ def _row(cells: tuple[str, ...]) -> nodes.row:
     return row
 
 
-def _table(rows: list[tuple[str, str, str]]) -> nodes.table:
+def _table(
+    header: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[int, ...]
+) -> nodes.table:
     table = nodes.table(classes=["results-table"])
-    group = nodes.tgroup(cols=3)
+    group = nodes.tgroup(cols=len(header))
     table += group
-    for width in (25, 12, 63):
+    for width in widths:
         group += nodes.colspec(colwidth=width)
     head = nodes.thead()
-    head += _row(("chapter", "wall seconds", "key results"))
+    head += _row(header)
     body = nodes.tbody()
     for row in rows:
         body += _row(row)
@@ -60,12 +67,29 @@ def _table(rows: list[tuple[str, str, str]]) -> nodes.table:
     return table
 
 
+def _timing_rows(records: dict[str, dict]) -> list[tuple[str, str, str]]:
+    """Rows (chapter, wall seconds, verdict) and a last row with the whole book's total."""
+    rows = []
+    for chapter, data in sorted(records.items()):
+        seconds = data["wall_seconds"]
+        verdict = "within budget" if seconds <= CHAPTER_BUDGET_S else "over budget"
+        rows.append((chapter, f"{seconds:.1f}", verdict))
+    total = sum(data["wall_seconds"] for data in records.values())
+    verdict = "within budget" if total <= BOOK_BUDGET_S else "over budget"
+    rows.append(("whole book", f"{total:.1f}", verdict))
+    return rows
+
+
 def replace_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Swap each placeholder for the table of the results files present now."""
     for node in doctree.findall(results_placeholder):
-        rows = results.table(results.load_all(_results_folder(app)))
-        if rows:
-            node.replace_self(_table(rows))
+        records = results.load_all(_results_folder(app))
+        if records and node["timings"]:
+            header = ("chapter", "wall seconds", f"budget ({CHAPTER_BUDGET_S} s per chapter)")
+            node.replace_self(_table(header, _timing_rows(records), (40, 20, 40)))
+        elif records:
+            header = ("chapter", "wall seconds", "key results")
+            node.replace_self(_table(header, results.table(records), (25, 12, 63)))
         else:
             node.replace_self(
                 nodes.paragraph(text="No chapter has recorded results yet: run `make book`.")

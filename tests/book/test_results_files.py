@@ -80,3 +80,11 @@ def test_emoji_retrieval_is_at_least_five_times_chance():
     recorded = _load("08_retrieval")["results"]
     ratio = recorded["emoji_t2i_r10"] / recorded["emoji_chance_r10"]
     assert ratio >= 5, f"emoji text-to-image Recall@10 is only {ratio:.1f} times chance"
+
+
+def test_instructor_guide_shows_every_chapters_wall_time():
+    page = (ROOT / "_build" / "html" / "book" / "for_instructors.html").read_text(encoding="utf-8")
+    for notebook in NOTEBOOKS:
+        seconds = _load(notebook.stem)["wall_seconds"]
+        assert f"{seconds:.1f}" in page, f"{notebook.stem}'s wall time missing from the guide"
+    assert "whole book" in page
