@@ -16,6 +16,7 @@ _SUBMODULES = (
     "attention",
     "autoencoders",
     "case_study",
+    "challenges",
     "datasets",
     "exercises",
     "fusion",

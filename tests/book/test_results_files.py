@@ -23,6 +23,7 @@ FLOORS = {
     "07_gans": {"cgan_requested_digit_accuracy": 0.80},
     "08_retrieval": {"shapes_t2i_r1": 0.50},
     "09_case_study": {"inconsistency_f1_crossmodal": 0.85, "entity_f1": 0.95},
+    "10_challenges": {"misaligned_0_t2i_r1": 0.45, "misaligned_50_detection_auc": 0.85},
 }
 
 
@@ -80,6 +81,22 @@ def test_emoji_retrieval_is_at_least_five_times_chance():
     recorded = _load("08_retrieval")["results"]
     ratio = recorded["emoji_t2i_r10"] / recorded["emoji_chance_r10"]
     assert ratio >= 5, f"emoji text-to-image Recall@10 is only {ratio:.1f} times chance"
+
+
+def test_misaligned_training_pairs_hurt_retrieval_and_filtering_recovers_some():
+    recorded = _load("10_challenges")["results"]
+    r1 = [recorded[f"misaligned_{p}_t2i_r1"] for p in (0, 25, 50, 75, 90)]
+    assert r1 == sorted(r1, reverse=True), f"Recall@1 does not fall with misalignment: {r1}"
+    assert r1[-1] < r1[0]
+    assert recorded["filtered_50_t2i_r1"] > recorded["misaligned_50_t2i_r1"]
+
+
+def test_choice_table_covers_every_model_of_every_chapter():
+    from crossmodal_helpers import challenges
+
+    recorded = _load("10_challenges")["results"]
+    assert recorded["choice_table_chapters_missing"] == 0
+    assert recorded["choice_table_rows"] == len(challenges.MODEL_ROWS)
 
 
 def test_instructor_guide_shows_every_chapters_wall_time():
