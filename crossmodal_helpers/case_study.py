@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from crossmodal_helpers._checks import check_texts
 from crossmodal_helpers.datasets.shapes import (
     COLORS,
     PHRASE_TO_VALUE,
@@ -44,17 +45,6 @@ _ATTRIBUTE_OF_TAG = {tag: attribute for attribute, tag in TAG_OF.items()}
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _check_texts(texts: Any, name: str = "texts") -> list[str]:
-    if isinstance(texts, str) or not isinstance(texts, (Sequence, np.ndarray)):
-        raise TypeError(f"{name} must be a list of str, got {type(texts).__name__}")
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(f"{name} must hold str, got {type(text).__name__} at index {i}")
-        if not text.split():
-            raise ValueError(f"{name}[{i}] is empty: every caption needs at least one word")
-    return list(texts)
 
 
 def _check_tag_lists(tag_lists: Any, name: str) -> list[list[str]]:
@@ -98,7 +88,7 @@ def token_vocabulary(texts: Sequence[str]) -> list[str]:
     Introduced in chapter 9. Words are the white-space tokens of the captions, exactly the
     tokens the ``shapes`` tags are aligned with.
     """
-    texts = _check_texts(texts)
+    texts = check_texts(texts, nonempty=True)
     return [PAD, UNKNOWN, *sorted({w for text in texts for w in text.split()} - {PAD, UNKNOWN})]
 
 
@@ -107,7 +97,7 @@ def encode_tokens(texts: Sequence[str], vocabulary: Sequence[str], length: int) 
 
     Introduced in chapter 9. Words missing from ``vocabulary`` get the :data:`UNKNOWN` id.
     """
-    texts = _check_texts(texts)
+    texts = check_texts(texts, nonempty=True)
     vocabulary = list(vocabulary)
     if vocabulary[:2] != [PAD, UNKNOWN]:
         raise ValueError(f"vocabulary must start with {PAD!r}, {UNKNOWN!r}: use token_vocabulary")
@@ -142,7 +132,7 @@ def decode_tags(probabilities: Any, texts: Sequence[str]) -> list[list[str]]:
     Introduced in chapter 9. ``probabilities`` is the tagger's output
     ``(len(texts), length, len(TAGS))``.
     """
-    texts = _check_texts(texts)
+    texts = check_texts(texts, nonempty=True)
     p = np.asarray(probabilities)
     if p.ndim != 3 or len(p) != len(texts) or p.shape[2] != len(TAGS):
         raise ValueError(
@@ -204,7 +194,7 @@ def parse_mentions(caption: str, tags: Sequence[str]) -> list[dict[str, str]]:
     "position": "top left"}``). A span that is not a known phrase of its tag (a tagging
     error) is skipped.
     """
-    (caption,) = _check_texts([caption], "caption")
+    (caption,) = check_texts([caption], "caption", nonempty=True)
     (tags,) = _check_tag_lists([tags], "tags")
     words = caption.split()
     if len(words) != len(tags):

@@ -27,18 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from crossmodal_helpers._checks import check_count, check_fraction
+from crossmodal_helpers._checks import check_count, check_fraction, check_numeric_array, check_texts
 
 # --------------------------------------------------------------------------- misaligned pairs
-
-
-def _check_texts(texts: Any) -> list[str]:
-    if isinstance(texts, str) or not isinstance(texts, (Sequence, np.ndarray)):
-        raise TypeError(f"texts must be a list of str, got {type(texts).__name__}")
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(f"texts must hold str, got {type(text).__name__} at index {i}")
-    return list(texts)
 
 
 def misalign_pairs(
@@ -54,7 +45,7 @@ def misalign_pairs(
     image (two scenes may share a description), so the mask says which pairs were
     shuffled, not which are wrong.
     """
-    texts = _check_texts(texts)
+    texts = check_texts(texts)
     fraction = check_fraction(fraction, "fraction")
     check_count(seed, "seed", minimum=0)
     n_chosen = round(fraction * len(texts))
@@ -73,22 +64,6 @@ def misalign_pairs(
     return shuffled, misaligned
 
 
-def _check_vector(values: Any, name: str) -> np.ndarray:
-    array = np.asarray(values)
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
-    ):
-        raise TypeError(f"{name} must be a numeric array, got dtype {array.dtype}")
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array (one value per item), got {array.shape}")
-    if array.size == 0:
-        raise ValueError(f"{name} must not be empty")
-    array = array.astype(np.float64)
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return array
-
-
 def clean_pair_probability(scores: Any, *, seed: int = 0) -> np.ndarray:
     """Probability that each pair is aligned, from a model's similarity scores of the pairs.
 
@@ -102,7 +77,7 @@ def clean_pair_probability(scores: Any, *, seed: int = 0) -> np.ndarray:
     """
     from sklearn.mixture import GaussianMixture
 
-    scores = _check_vector(scores, "scores")
+    scores = check_numeric_array(scores, "scores", ndim=1)
     check_count(seed, "seed", minimum=0)
     if len(scores) < 2 or np.ptp(scores) == 0:
         raise ValueError("scores must hold at least two different values to fit two components")
@@ -126,7 +101,7 @@ def bootstrap_interval(
     set of the same size from the same distribution. It says nothing about other training
     seeds.
     """
-    values = _check_vector(values, "values")
+    values = check_numeric_array(values, "values", ndim=1)
     n_resamples = check_count(n_resamples, "n_resamples")
     if isinstance(level, bool) or not isinstance(level, (int, float, np.number)):
         raise TypeError(f"level must be a number between 0 and 1, got {level!r}")

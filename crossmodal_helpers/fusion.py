@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from crossmodal_helpers._checks import check_count, check_fraction
+from crossmodal_helpers._checks import check_count, check_fraction, check_texts
 from crossmodal_helpers.plots import check_images
 
 #: Vocabulary entry for words never seen when the vocabulary was built. Introduced in chapter 4.
@@ -60,17 +60,6 @@ def _per_item(value: Any, n: int, name: str, *, upper: float) -> np.ndarray:
     return array
 
 
-def _check_texts(texts: Any, name: str = "texts") -> list[str]:
-    if isinstance(texts, str):
-        raise TypeError(f"{name} must be a list of str, got a single str")
-    if not isinstance(texts, (Sequence, np.ndarray)):
-        raise TypeError(f"{name} must be a list of str, got {type(texts).__name__}")
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(f"{name} must hold str, got {type(text).__name__} at index {i}")
-    return list(texts)
-
-
 def check_pairs(images: Any, texts: Any, labels: Any | None = None) -> int:
     """Check that images, texts (and labels) are paired: one of each per item.
 
@@ -97,7 +86,7 @@ def word_vocabulary(texts: Sequence[str]) -> list[str]:
     Introduced in chapter 4. Words are the lower-cased white-space tokens, so "+", "-", "×"
     and Chinese numerals such as "七" stay words of their own.
     """
-    texts = _check_texts(texts)
+    texts = check_texts(texts)
     words = {word for text in texts for word in text.lower().split()}
     if not words:
         raise ValueError("texts must contain at least one word, got none")
@@ -111,7 +100,7 @@ def bag_of_words(texts: Sequence[str], vocabulary: Sequence[str]) -> np.ndarray:
     :data:`UNKNOWN`; an empty text is an all-zero row, which is also how a missing text is
     represented.
     """
-    texts = _check_texts(texts)
+    texts = check_texts(texts)
     vocabulary = list(vocabulary)
     if not vocabulary or vocabulary[0] != UNKNOWN:
         raise ValueError(f"vocabulary must start with {UNKNOWN!r}: build it with word_vocabulary")
@@ -133,7 +122,7 @@ def mask_words(texts: Sequence[str], rate: float | np.ndarray, *, seed: int = 0)
     uniform draw ``u`` and is masked when ``u < rate``, so with the same ``seed`` a higher
     rate masks a superset of the words a lower rate masks.
     """
-    texts = _check_texts(texts)
+    texts = check_texts(texts)
     rates = _per_item(rate, len(texts), "rate", upper=1.0)
     seed = check_count(seed, "seed", minimum=0)
     rng = np.random.default_rng(seed)

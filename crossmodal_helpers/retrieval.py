@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from crossmodal_helpers._checks import check_count
+from crossmodal_helpers._checks import check_count, check_numeric_array, check_texts
 from crossmodal_helpers.plots import check_images
 
 #: The attributes a shapes caption can state about an object. Introduced in chapter 8.
@@ -48,32 +48,6 @@ def _check_positive(value: Any, name: str) -> float:
     return float(value)
 
 
-def _check_matrix(value: Any, name: str) -> np.ndarray:
-    """A finite 2-D numeric array (float64)."""
-    array = np.asarray(value)
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
-    ):
-        raise TypeError(f"{name} must be a numeric array, got dtype {array.dtype}")
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (rows, columns), got shape {array.shape}")
-    if array.size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {array.shape}")
-    array = array.astype(np.float64)
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return array
-
-
-def _check_texts(texts: Any, name: str) -> list[str]:
-    if isinstance(texts, str) or not isinstance(texts, (Sequence, np.ndarray)):
-        raise TypeError(f"{name} must be a list of str, got {type(texts).__name__}")
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(f"{name} must hold str, got {type(text).__name__} at index {i}")
-    return list(texts)
-
-
 # --------------------------------------------------------------------------- similarity and loss
 
 
@@ -83,7 +57,7 @@ def similarity_matrix(a: Any, b: Any) -> np.ndarray:
     Introduced in chapter 8. Rows are divided by their length first, so the result does not
     depend on how long the vectors are; an all-zero row has no direction and is an error.
     """
-    a, b = _check_matrix(a, "a"), _check_matrix(b, "b")
+    a, b = check_numeric_array(a, "a", ndim=2), check_numeric_array(b, "b", ndim=2)
     if a.shape[1] != b.shape[1]:
         raise ValueError(
             f"a and b must have the same number of columns (embedding size), got "
@@ -122,7 +96,7 @@ def check_similarity_batch(similarity: Any) -> np.ndarray:
     Introduced in chapter 8. :func:`info_nce_loss` works on tensors inside training, where
     such checks cannot run; call this first on NumPy input to get a clear error.
     """
-    matrix = _check_matrix(similarity, "similarity")
+    matrix = check_numeric_array(similarity, "similarity", ndim=2)
     if matrix.shape[0] != matrix.shape[1]:
         raise ValueError(
             f"similarity must be square (N images × N texts of N pairs), got {matrix.shape}"
@@ -275,7 +249,7 @@ def build_dual_encoder(
 
 
 def _check_relevance(similarity: Any, relevant: Any) -> tuple[np.ndarray, np.ndarray]:
-    similarity = _check_matrix(similarity, "similarity")
+    similarity = check_numeric_array(similarity, "similarity", ndim=2)
     relevant = np.asarray(relevant)
     if relevant.dtype != bool:
         raise TypeError(
@@ -446,7 +420,7 @@ def shapes_relevance(captions: Sequence[str], scenes: Mapping[str, Any]) -> np.n
     data set, shape (n_scenes, 3) padded with "" (``dataset.meta`` has them). Applies
     :func:`scene_satisfies` to every pair, vectorised over the scenes.
     """
-    captions = _check_texts(captions, "captions")
+    captions = check_texts(captions, "captions")
     if not isinstance(scenes, Mapping) or any(a not in scenes for a in SHAPE_ATTRIBUTES):
         raise TypeError(
             f"scenes must map each of {SHAPE_ATTRIBUTES} to an (n_scenes, slots) array, e.g. "
@@ -497,7 +471,7 @@ class CanonicalCorrelation:
     correlations: np.ndarray
 
     def _project(self, data: Any, mean: np.ndarray, weights: np.ndarray, name: str) -> np.ndarray:
-        data = _check_matrix(data, name)
+        data = check_numeric_array(data, name, ndim=2)
         if data.shape[1] != len(mean):
             raise ValueError(f"{name} must have {len(mean)} columns, got {data.shape[1]}")
         return (data - mean) @ weights * self.correlations
@@ -534,7 +508,7 @@ def fit_cca(
     $b_k = C_{yy}^{-1/2} v_k$ and the canonical correlations $S_{kk}$. Closed form, no
     iterations; x and y are (pairs, features).
     """
-    x, y = _check_matrix(x, "x"), _check_matrix(y, "y")
+    x, y = check_numeric_array(x, "x", ndim=2), check_numeric_array(y, "y", ndim=2)
     if len(x) != len(y):
         raise ValueError(f"x and y must be pairs of equal length, got {len(x)} and {len(y)}")
     n_components = check_count(n_components, "n_components")
@@ -580,8 +554,8 @@ def zero_shot_classify(
     of a class are averaged (prompt ensembling, as in CLIP) and the image gets the class of
     the most similar average; no classifier is trained. Returns class ids (len(images),).
     """
-    images = _check_matrix(image_embeddings, "image_embeddings")
-    prompts = _check_matrix(prompt_embeddings, "prompt_embeddings")
+    images = check_numeric_array(image_embeddings, "image_embeddings", ndim=2)
+    prompts = check_numeric_array(prompt_embeddings, "prompt_embeddings", ndim=2)
     classes = np.asarray(prompt_classes)
     if classes.shape != (len(prompts),) or not np.issubdtype(classes.dtype, np.integer):
         raise ValueError(
@@ -619,7 +593,7 @@ def show_retrievals(
     """
     import matplotlib.pyplot as plt
 
-    queries = _check_texts(queries, "queries")
+    queries = check_texts(queries, "queries")
     images = check_images(images)
     top, correct = np.asarray(top), np.asarray(correct)
     if top.ndim != 2 or top.shape[0] != len(queries):
@@ -703,7 +677,7 @@ def search_box(
         raise ValueError("images must contain at least one image, got 0")
     if not callable(search):
         raise TypeError(f"search must be a function text -> scores, got {type(search).__name__}")
-    queries = _check_texts(queries, "queries")
+    queries = check_texts(queries, "queries")
     if not queries or len(set(queries)) != len(queries):
         raise ValueError("queries must be a non-empty list of distinct texts (the menu)")
     k = check_count(k, "k")
