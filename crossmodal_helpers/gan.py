@@ -24,6 +24,7 @@ importing this module is cheap.
 
 from __future__ import annotations
 
+import base64
 import html
 import warnings
 from collections.abc import Callable, Sequence
@@ -519,14 +520,18 @@ def description_explorer(
             description="your text",
             continuous_update=False,
         )
-        picture = widgets.Image(format="png", layout=widgets.Layout(display="none"))
+        # An HTML image, filled on demand: an empty Image widget would be a broken image
+        # on the static website.
+        picture = widgets.HTML("")
         note = widgets.HTML("<i>typing needs a running kernel (Jupyter or Colab)</i>")
 
         def update(change: dict) -> None:
             text = change["new"].strip()
             if text:
-                picture.value, note.value = render(text)
-                picture.layout.display = None
+                png, note.value = render(text)
+                encoded = base64.b64encode(png).decode("ascii")
+                alt = html.escape(f"samples for {text}", quote=True)
+                picture.value = f'<img src="data:image/png;base64,{encoded}" alt="{alt}">'
 
         box.observe(update, names="value")
         parts += [box, picture, note]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 from pathlib import Path
@@ -356,9 +357,13 @@ def test_description_explorer_live_box_renders_typed_text():
     box = gan.description_explorer(_fake_generator, ["seven"], n_samples=3)
     text = next(c for c in box.children if isinstance(c, widgets.Text))
     picture = box.children[box.children.index(text) + 1]
-    assert bytes(picture.value) == b"" and picture.layout.display == "none"
+    assert picture.value == ""
     text.value = "the number after six"
-    assert bytes(picture.value).startswith(b"\x89PNG") and picture.layout.display is None
+    prefix = '<img src="data:image/png;base64,'
+    assert picture.value.startswith(prefix)
+    encoded = picture.value[len(prefix) :].split('"', 1)[0]
+    assert base64.b64decode(encoded).startswith(b"\x89PNG")
+    assert 'alt="samples for the number after six"' in picture.value
     static = gan.description_explorer(_fake_generator, ["seven"], live=False)
     assert not any(isinstance(c, widgets.Text) for c in static.children)
 
