@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from crossmodal_helpers._checks import check_count, check_dropout
+from crossmodal_helpers._lazy import LazyClasses
 from crossmodal_helpers.plots import check_images
 from crossmodal_helpers.text import token_input
 
@@ -136,10 +137,8 @@ def scaled_dot_product_attention_ops(q, k, v, mask=None):
 # --------------------------------------------------------------------------- Keras layers
 
 
-def _keras_layers() -> dict[str, type]:
+def _define_layers() -> dict[str, type]:
     """Define the attention layers on first use, so that Keras is imported lazily."""
-    if _LAYERS:
-        return _LAYERS
     import keras
     from keras import ops
 
@@ -310,23 +309,16 @@ def _keras_layers() -> dict[str, type]:
                 "dropout": self.dropout,
             }
 
-    _LAYERS.update(
-        SingleUnitAttention=SingleUnitAttention,
-        AttentionPooling=AttentionPooling,
-        PositionalEmbedding=PositionalEmbedding,
-        TransformerBlock=TransformerBlock,
-    )
-    return _LAYERS
+    return {
+        "SingleUnitAttention": SingleUnitAttention,
+        "AttentionPooling": AttentionPooling,
+        "PositionalEmbedding": PositionalEmbedding,
+        "TransformerBlock": TransformerBlock,
+    }
 
 
-_LAYERS: dict[str, type] = {}
-
-
-def __getattr__(name: str) -> Any:
-    """The Keras layer classes (``attention.TransformerBlock``, …), defined on first access."""
-    if name in LAYER_NAMES:
-        return _keras_layers()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_keras_layers = LazyClasses(__name__, LAYER_NAMES, _define_layers)
+__getattr__ = _keras_layers.module_getattr
 
 
 def build_transformer_classifier(

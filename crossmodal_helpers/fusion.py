@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from crossmodal_helpers._checks import check_count, check_fraction, check_texts
+from crossmodal_helpers._lazy import LazyClasses
 from crossmodal_helpers.plots import check_images
 
 #: Vocabulary entry for words never seen when the vocabulary was built. Introduced in chapter 4.
@@ -204,10 +205,8 @@ def make_inputs(
 # --------------------------------------------------------------------------- Keras layers
 
 
-def _keras_layers() -> dict[str, type]:
+def _define_layers() -> dict[str, type]:
     """Define the fusion layers on first use, so that Keras is imported lazily."""
-    if _LAYERS:
-        return _LAYERS
     import keras
     from keras import ops
 
@@ -419,24 +418,19 @@ def _keras_layers() -> dict[str, type]:
         def get_config(self) -> dict:
             return {**super().get_config(), "weights": self.initial_weights}
 
-    _LAYERS.update(
-        ConcatFusion=ConcatFusion,
-        GatedFusion=GatedFusion,
-        AttentionFusion=AttentionFusion,
-        ModalityDropout=ModalityDropout,
-        LateFusion=LateFusion,
-    )
-    return _LAYERS
+    return {
+        "ConcatFusion": ConcatFusion,
+        "GatedFusion": GatedFusion,
+        "AttentionFusion": AttentionFusion,
+        "ModalityDropout": ModalityDropout,
+        "LateFusion": LateFusion,
+    }
 
 
-_LAYERS: dict[str, type] = {}
-
-
-def __getattr__(name: str) -> Any:
-    """The Keras layer classes (``fusion.GatedFusion``, …), defined on first access."""
-    if name in ("ConcatFusion", "GatedFusion", "AttentionFusion", "ModalityDropout", "LateFusion"):
-        return _keras_layers()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: Names of the Keras layer classes, defined on first access (``fusion.GatedFusion``).
+LAYER_NAMES = ("ConcatFusion", "GatedFusion", "AttentionFusion", "ModalityDropout", "LateFusion")
+_keras_layers = LazyClasses(__name__, LAYER_NAMES, _define_layers)
+__getattr__ = _keras_layers.module_getattr
 
 
 def make_fusion(name: str, *, units: int = 64) -> Any:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from crossmodal_helpers._checks import check_count, check_fraction
+from crossmodal_helpers._lazy import LazyClasses
 from crossmodal_helpers.plots import check_images
 
 #: Length of the noise vector :math:`z` of the chapter's generators. Introduced in chapter 7.
@@ -151,10 +152,8 @@ def build_discriminator(
 # --------------------------------------------------------------------------- the GAN model
 
 
-def _keras_classes() -> dict[str, type]:
+def _define_classes() -> dict[str, type]:
     """Define the Keras classes on first use, so that Keras is imported lazily."""
-    if _CLASSES:
-        return _CLASSES
     import keras
     import tensorflow as tf
 
@@ -280,18 +279,11 @@ def _keras_classes() -> dict[str, type]:
             inputs = self.noise if self.conditions is None else [self.noise, self.conditions]
             self.snapshots.append(np.asarray(generator(inputs, training=False)))
 
-    _CLASSES.update(GAN=GAN, SampleSnapshots=SampleSnapshots)
-    return _CLASSES
+    return {"GAN": GAN, "SampleSnapshots": SampleSnapshots}
 
 
-_CLASSES: dict[str, type] = {}
-
-
-def __getattr__(name: str) -> Any:
-    """The Keras classes (``gan.GAN``, ``gan.SampleSnapshots``), defined on first access."""
-    if name in ("GAN", "SampleSnapshots"):
-        return _keras_classes()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_keras_classes = LazyClasses(__name__, ("GAN", "SampleSnapshots"), _define_classes)
+__getattr__ = _keras_classes.module_getattr
 
 
 def noise(n: int, latent_dim: int = LATENT_DIM, *, seed: int = 0) -> np.ndarray:

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from crossmodal_helpers._checks import check_count, check_numeric_array, check_texts
+from crossmodal_helpers._lazy import LazyClasses
 from crossmodal_helpers.plots import check_images
 
 #: The attributes a shapes caption can state about an object. Introduced in chapter 8.
@@ -107,10 +108,8 @@ def check_similarity_batch(similarity: Any) -> np.ndarray:
 # --------------------------------------------------------------------------- dual encoder
 
 
-def _keras_classes() -> dict[str, type]:
+def _define_classes() -> dict[str, type]:
     """Define the Keras model class on first use, so that Keras is imported lazily."""
-    if _CLASSES:
-        return _CLASSES
     import keras
     from keras import ops
 
@@ -197,18 +196,11 @@ def _keras_classes() -> dict[str, type]:
             """Unit vectors of text features as a NumPy array (len(texts), embed_dim)."""
             return self._encode(self.embed_texts, texts, batch_size)
 
-    _CLASSES["DualEncoder"] = DualEncoder
-    return _CLASSES
+    return {"DualEncoder": DualEncoder}
 
 
-_CLASSES: dict[str, type] = {}
-
-
-def __getattr__(name: str) -> Any:
-    """The Keras model class (``retrieval.DualEncoder``), defined on first access."""
-    if name == "DualEncoder":
-        return _keras_classes()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_keras_classes = LazyClasses(__name__, ("DualEncoder",), _define_classes)
+__getattr__ = _keras_classes.module_getattr
 
 
 def build_dual_encoder(
