@@ -641,7 +641,7 @@ def attention_browser(
     """
     import ipywidgets as widgets
 
-    from crossmodal_helpers.widgets import to_png
+    from crossmodal_helpers.widgets import pages, panel, show_page, to_png
 
     images = check_images(images, name="images")
     if isinstance(captions, str) or len(captions) != len(images):
@@ -653,7 +653,7 @@ def attention_browser(
     if len(images) == 0:
         raise ValueError("images must contain at least one image, got 0")
     scale = max(1, display_px // max(images.shape[1:3]))
-    pages = []
+    scenes = []
     for i, (image, caption, items) in enumerate(zip(images, captions, queries, strict=True)):
         if not items:
             raise ValueError(f"queries[{i}] is empty: give at least one (word, weights, note)")
@@ -662,15 +662,15 @@ def attention_browser(
             picture = widgets.Image(value=to_png(attention_overlay(image, weights), scale))
             label = widgets.HTML(f"<b>{html.escape(word)}</b>: {html.escape(note)}")
             views.append(widgets.VBox([picture, label]))
-        inner = widgets.Stack(views, selected_index=0)
+        words = [word for word, _, _ in items]
+        inner = pages(views, words)
         buttons = widgets.ToggleButtons(
-            options=[(word, k) for k, (word, _, _) in enumerate(items)], description="word"
+            options=[(word, k) for k, word in enumerate(words)], description="word"
         )
-        widgets.jslink((buttons, "index"), (inner, "selected_index"))
+        show_page(buttons, inner)
         heading = widgets.HTML(f"<b>#{i}</b>: <i>{html.escape(caption)}</i>")
-        pages.append(widgets.VBox([heading, buttons, inner]))
-    stack = widgets.Stack(pages, selected_index=0)
-    slider = widgets.IntSlider(value=0, min=0, max=len(pages) - 1, description="scene")
-    widgets.jslink((slider, "value"), (stack, "selected_index"))
-    header = widgets.HTML(f"<b>{html.escape(title)}</b> ({len(pages)} scenes)")
-    return widgets.VBox([header, slider, stack])
+        scenes.append(widgets.VBox([heading, buttons, inner]))
+    shown = pages(scenes, [f"#{i}" for i in range(len(scenes))])
+    slider = widgets.IntSlider(value=0, min=0, max=len(scenes) - 1, description="scene")
+    show_page(slider, shown)
+    return panel(f"<b>{html.escape(title)}</b> ({len(scenes)} scenes)", slider, shown)

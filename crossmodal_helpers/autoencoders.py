@@ -334,7 +334,7 @@ def reconstruction_picker(
     import ipywidgets as widgets
 
     from crossmodal_helpers.plots import check_images
-    from crossmodal_helpers.widgets import to_png
+    from crossmodal_helpers.widgets import pages, panel, show_page, to_png
 
     images = check_images(images, name="images")
     if isinstance(descriptions, str) or len(descriptions) != len(images):
@@ -347,16 +347,15 @@ def reconstruction_picker(
     if captions is not None and (isinstance(captions, str) or len(captions) != len(images)):
         raise ValueError(f"captions must have one str per image ({len(images)})")
     scale = max(1, check_count(display_px, "display_px") // max(images.shape[1:3]))
-    pages = []
+    drawn = []
     for i, image in enumerate(images):
         parts = [widgets.Image(value=to_png(image, scale), format="png")]
         if captions is not None:
             parts.append(widgets.HTML(html.escape(captions[i])))
-        pages.append(widgets.VBox(parts))
-    stack = widgets.Stack(pages, selected_index=0)
+        drawn.append(widgets.VBox(parts))
+    shown = pages(drawn, list(descriptions))
     menu = widgets.Dropdown(
         options=[(text, i) for i, text in enumerate(descriptions)], value=0, description="text"
     )
-    widgets.jslink((menu, "index"), (stack, "selected_index"))
-    header = widgets.HTML(f"<b>{html.escape(title)}</b> (pick a description)")
-    return widgets.VBox([header, menu, stack])
+    show_page(menu, shown)
+    return panel(f"<b>{html.escape(title)}</b> (pick a description)", menu, shown)

@@ -785,7 +785,7 @@ def noise_explorer(
     """
     import ipywidgets as widgets
 
-    from crossmodal_helpers.widgets import to_png
+    from crossmodal_helpers.widgets import pages, panel, show_page, to_png
 
     n = check_pairs(images, texts, labels)
     if n == 0:
@@ -841,9 +841,11 @@ def noise_explorer(
     rate_slider = widgets.SelectionSlider(
         options=[f"{rate:g}" for rate in rates], description="text mask rate", style=wide
     )
+    level_titles = [f"level {level:g}" for level in levels]
+    rate_titles = [f"rate {rate:g}" for rate in rates]
     pair_pages = []
     for i in range(n):
-        pictures = widgets.Stack(
+        pictures = pages(
             [
                 widgets.Image(
                     value=to_png(corrupted[a, 0][0][i], scale),
@@ -852,33 +854,35 @@ def noise_explorer(
                 )
                 for a in range(len(levels))
             ],
-            selected_index=0,
+            level_titles,
         )
-        captions = widgets.Stack(
+        captions = pages(
             [
                 widgets.HTML(f"text: <code>{html.escape(corrupted[0, b][1][i])}</code>")
                 for b in range(len(rates))
             ],
-            selected_index=0,
+            rate_titles,
         )
         tables = []
         for a in range(len(levels)):
-            by_rate = widgets.Stack(
-                [prediction_table(i, a, b) for b in range(len(rates))], selected_index=0
-            )
-            widgets.jslink((rate_slider, "index"), (by_rate, "selected_index"))
+            by_rate = pages([prediction_table(i, a, b) for b in range(len(rates))], rate_titles)
+            show_page(rate_slider, by_rate)
             tables.append(by_rate)
-        by_level = widgets.Stack(tables, selected_index=0)
-        widgets.jslink((level_slider, "index"), (pictures, "selected_index"))
-        widgets.jslink((level_slider, "index"), (by_level, "selected_index"))
-        widgets.jslink((rate_slider, "index"), (captions, "selected_index"))
+        by_level = pages(tables, level_titles)
+        show_page(level_slider, pictures)
+        show_page(level_slider, by_level)
+        show_page(rate_slider, captions)
         truth = widgets.HTML(f"true class: <b>{html.escape(names[labels[i]])}</b>")
         pair_pages.append(widgets.HBox([pictures, widgets.VBox([truth, captions, by_level])]))
-    pairs = widgets.Stack(pair_pages, selected_index=0)
-    chooser = widgets.ToggleButtons(options=[f"pair {i + 1}" for i in range(n)], description="pair")
-    widgets.jslink((chooser, "index"), (pairs, "selected_index"))
-    header = widgets.HTML(
+    pair_names = [f"pair {i + 1}" for i in range(n)]
+    pairs = pages(pair_pages, pair_names)
+    chooser = widgets.ToggleButtons(options=pair_names, description="pair")
+    show_page(chooser, pairs)
+    return panel(
         "<b>Noise explorer</b>: move the sliders to corrupt each modality; "
-        "green = right, red = wrong"
+        "green = right, red = wrong",
+        chooser,
+        level_slider,
+        rate_slider,
+        pairs,
     )
-    return widgets.VBox([header, chooser, level_slider, rate_slider, pairs])

@@ -468,12 +468,15 @@ def description_explorer(
 
     Introduced in chapter 7. ``generate_images(texts)`` returns one image per text. Every
     description in ``descriptions`` is rendered ahead of time (``n_samples`` images, the
-    text repeated) into a ``Stack`` linked to a ``Dropdown`` in the browser (``jslink``),
-    so that part works on the static website too. With ``live=True`` a text box below
-    generates samples for any typed description; it needs a running kernel (Jupyter or
-    Colab). ``read(texts)``, if given, says how the model reads each text.
+    text repeated) into :func:`~crossmodal_helpers.widgets.pages` linked to a ``Dropdown``
+    in the browser (``jslink``), so that part works on the static website too. With
+    ``live=True`` a text box below generates samples for any typed description; it needs a
+    running kernel (Jupyter or Colab). ``read(texts)``, if given, says how the model reads
+    each text.
     """
     import ipywidgets as widgets
+
+    from crossmodal_helpers.widgets import pages, panel, show_page
 
     if isinstance(descriptions, str) or not len(descriptions):
         raise ValueError("descriptions must be a non-empty list of str")
@@ -495,17 +498,14 @@ def description_explorer(
         reading = f"read as: <b>{html.escape(read([text])[0])}</b>" if read else ""
         return _strip_png(images, scale), reading
 
-    pages = []
+    drawn = []
     for text in descriptions:
         png, reading = render(text)
-        pages.append(widgets.VBox([widgets.Image(value=png, format="png"), widgets.HTML(reading)]))
-    stack = widgets.Stack(pages, selected_index=0)
+        drawn.append(widgets.VBox([widgets.Image(value=png, format="png"), widgets.HTML(reading)]))
+    shown = pages(drawn, list(descriptions))
     chooser = widgets.Dropdown(options=list(descriptions), description="description")
-    widgets.jslink((chooser, "index"), (stack, "selected_index"))
-    header = widgets.HTML(
-        f"<b>From a description to images</b>: {n_samples} samples per description"
-    )
-    parts = [header, chooser, stack]
+    show_page(chooser, shown)
+    parts = [chooser, shown]
     if live:
         box = widgets.Text(
             placeholder="e.g. the number before five",
@@ -527,4 +527,6 @@ def description_explorer(
 
         box.observe(update, names="value")
         parts += [box, picture, note]
-    return widgets.VBox(parts)
+    return panel(
+        f"<b>From a description to images</b>: {n_samples} samples per description", *parts
+    )

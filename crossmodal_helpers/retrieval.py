@@ -662,7 +662,7 @@ def search_box(
     """
     import ipywidgets as widgets
 
-    from crossmodal_helpers.widgets import to_png
+    from crossmodal_helpers.widgets import pages, panel, show_page, to_png
 
     images = check_images(images, name="images")
     if len(images) == 0:
@@ -706,13 +706,14 @@ def search_box(
         layout = widgets.Layout(width=f"{max(display_px, 96) + 8}px")
         return widgets.VBox([picture, widgets.HTML(note)], layout=layout)
 
-    pages = [widgets.HBox([tile(i, note) for i, _, note in results(q)]) for q in queries]
-    stack = widgets.Stack(pages, selected_index=0)
+    shown = pages(
+        [widgets.HBox([tile(i, note) for i, _, note in results(q)]) for q in queries], queries
+    )
     wide = widgets.Layout(width="480px")
     menu = widgets.Dropdown(
         options=[(q, i) for i, q in enumerate(queries)], value=0, description="query", layout=wide
     )
-    widgets.jslink((menu, "index"), (stack, "selected_index"))
+    show_page(menu, shown)
 
     box = widgets.Text(value=queries[0], description="search", continuous_update=False, layout=wide)
     live = widgets.HBox([tile(i, note) for i, _, note in results(queries[0])])
@@ -723,14 +724,12 @@ def search_box(
             live.children = [tile(i, note) for i, _, note in results(text)]
 
     box.observe(on_change, names="value")
-    return widgets.VBox(
-        [
-            widgets.HTML(f"<b>{html.escape(title)}</b>: top {k} images per query"),
-            widgets.HTML("Pre-rendered queries (work everywhere):"),
-            menu,
-            stack,
-            widgets.HTML("Type your own query and press Enter (needs a running kernel):"),
-            box,
-            live,
-        ]
+    return panel(
+        f"<b>{html.escape(title)}</b>: top {k} images per query",
+        widgets.HTML("Pre-rendered queries (work everywhere):"),
+        menu,
+        shown,
+        widgets.HTML("Type your own query and press Enter (needs a running kernel):"),
+        box,
+        live,
     )

@@ -451,6 +451,8 @@ def review_explainer(
     """
     import ipywidgets as widgets
 
+    from crossmodal_helpers.widgets import pages, panel, show_page
+
     _check_linear_text_model(vectorizer, classifier, label_names)
     if isinstance(examples, str) or not isinstance(examples, Sequence) or not examples:
         raise ValueError("examples must be a non-empty list of review strings")
@@ -463,8 +465,10 @@ def review_explainer(
         except ValueError as error:
             return f"<i>{html.escape(str(error))}</i>"
 
-    pages = [widgets.HTML(e.to_html()) for e in explanations]
-    stack = widgets.Stack(pages, selected_index=0)
+    shown = pages(
+        [widgets.HTML(e.to_html()) for e in explanations],
+        [str(i + 1) for i in range(len(explanations))],
+    )
     options = [
         (f"{i + 1}. {e.text[:60]}{'…' if len(e.text) > 60 else ''}", i)
         for i, e in enumerate(explanations)
@@ -472,7 +476,7 @@ def review_explainer(
     chooser = widgets.Dropdown(
         options=options, value=0, description="example", layout=widgets.Layout(width="95%")
     )
-    widgets.jslink((chooser, "index"), (stack, "selected_index"))
+    show_page(chooser, shown)
     box = widgets.Textarea(
         value=default,
         continuous_update=True,
@@ -485,13 +489,11 @@ def review_explainer(
         result.value = analyse(change["new"])
 
     box.observe(update, names="value")
-    return widgets.VBox(
-        [
-            widgets.HTML("<b>Review explainer</b>: pick an analysed example (works everywhere)"),
-            chooser,
-            stack,
-            widgets.HTML("… or type your own review (live in Jupyter and Colab):"),
-            box,
-            result,
-        ]
+    return panel(
+        "<b>Review explainer</b>: pick an analysed example (works everywhere)",
+        chooser,
+        shown,
+        widgets.HTML("… or type your own review (live in Jupyter and Colab):"),
+        box,
+        result,
     )

@@ -393,7 +393,7 @@ def robustness_explorer(
     """
     import ipywidgets as widgets
 
-    from crossmodal_helpers.widgets import to_png
+    from crossmodal_helpers.widgets import pages, panel, show_page, to_png
 
     images = check_images(images)
     labels = _check_labels(labels, len(images))
@@ -457,22 +457,27 @@ def robustness_explorer(
     digit_buttons = widgets.ToggleButtons(
         options=[f"#{i}: {names[y]}" for i, y in enumerate(labels)], description="digit"
     )
-    digit_stacks, index = [], 0
+    angle_titles = [f"{a:g}°" for a in angles]
+    sigma_titles = [f"σ {s:g}" for s in sigmas]
+    digit_pages, index = [], 0
     for truth in labels:
-        angle_stacks = []
+        angle_pages = []
         for _ in angles:
-            sigma_stack = widgets.Stack(
-                [page(index + k, int(truth)) for k in range(len(sigmas))], selected_index=0
+            by_sigma = pages(
+                [page(index + k, int(truth)) for k in range(len(sigmas))], sigma_titles
             )
-            widgets.jslink((sigma_slider, "index"), (sigma_stack, "selected_index"))
-            angle_stacks.append(sigma_stack)
+            show_page(sigma_slider, by_sigma)
+            angle_pages.append(by_sigma)
             index += len(sigmas)
-        angle_stack = widgets.Stack(angle_stacks, selected_index=0)
-        widgets.jslink((angle_slider, "index"), (angle_stack, "selected_index"))
-        digit_stacks.append(angle_stack)
-    digit_stack = widgets.Stack(digit_stacks, selected_index=0)
-    widgets.jslink((digit_buttons, "index"), (digit_stack, "selected_index"))
-    header = widgets.HTML(
-        f"<b>Rotate a digit, add noise, compare {' and '.join(map(html.escape, predictors))}</b>"
+        by_angle = pages(angle_pages, angle_titles)
+        show_page(angle_slider, by_angle)
+        digit_pages.append(by_angle)
+    by_digit = pages(digit_pages, list(digit_buttons.options))
+    show_page(digit_buttons, by_digit)
+    return panel(
+        f"<b>Rotate a digit, add noise, compare {' and '.join(map(html.escape, predictors))}</b>",
+        digit_buttons,
+        angle_slider,
+        sigma_slider,
+        by_digit,
     )
-    return widgets.VBox([header, digit_buttons, angle_slider, sigma_slider, digit_stack])

@@ -344,7 +344,7 @@ def test_description_explorer_prerenders_every_description_and_links_them(monkey
         _fake_generator, ["seven", "six plus one"], read=lambda texts: ["7"] * len(texts)
     )
     dropdown = next(c for c in box.children if isinstance(c, widgets.Dropdown))
-    stack = next(c for c in box.children if isinstance(c, widgets.Stack))
+    stack = next(c for c in box.children if isinstance(c, widgets.Tab))
     assert list(dropdown.options) == ["seven", "six plus one"]
     assert len(stack.children) == 2
     assert "read as" in stack.children[0].children[1].value

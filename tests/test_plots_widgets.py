@@ -56,6 +56,7 @@ def test_to_png_round_trips_and_scales():
 def test_pair_browser_links_slider_and_pages():
     browser = widgets.pair_browser(np.zeros((3, 8, 8)), ["zero", "one", "two"])
     header, slider, stack = browser.children
+    assert isinstance(stack, type(widgets.pages([slider])))
     assert (slider.min, slider.max) == (0, 2)
     assert len(stack.children) == 3
     assert "one" in stack.children[1].children[1].value
@@ -72,3 +73,57 @@ def test_pair_browser_needs_one_caption_per_image(captions, words):
 def test_pair_browser_needs_at_least_one_item():
     with pytest.raises(ValueError, match="at least one image"):
         widgets.pair_browser(np.zeros((0, 8, 8)), [])
+
+
+def test_pair_browser_shows_captions_as_text_not_html():
+    browser = widgets.pair_browser(np.zeros((1, 8, 8)), ["<b>bold</b> & co"])
+    caption = browser.children[2].children[0].children[1].value
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; co" in caption and "<b>bold</b>" not in caption
+
+
+def test_pages_is_a_tab_that_the_panel_style_turns_into_a_stack():
+    import ipywidgets
+
+    shown = widgets.pages([ipywidgets.HTML("a"), ipywidgets.HTML("b")], ["first", "second"])
+    assert isinstance(shown, ipywidgets.Tab) and shown.selected_index == 0
+    assert widgets.PAGES_CLASS in shown._dom_classes
+    assert [shown.get_title(i) for i in range(2)] == ["first", "second"]
+    box = widgets.panel("<b>title</b>", shown)
+    style = box.children[0].value
+    assert f".{widgets.PAGES_CLASS} > .widget-tab-bar" in style and "display: none" in style
+    assert box.children[1] is shown
+
+
+def test_show_page_links_index_of_selections_and_value_of_sliders(monkeypatch):
+    import ipywidgets
+
+    links = []
+    monkeypatch.setattr(ipywidgets, "jslink", lambda a, b: links.append((a, b)))
+    shown = widgets.pages([ipywidgets.HTML("a"), ipywidgets.HTML("b")])
+    menu = ipywidgets.Dropdown(options=["a", "b"])
+    slider = ipywidgets.IntSlider(min=0, max=1)
+    widgets.show_page(menu, shown)
+    widgets.show_page(slider, shown)
+    assert links == [
+        ((menu, "index"), (shown, "selected_index")),
+        ((slider, "value"), (shown, "selected_index")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda w: widgets.pages([]), ValueError, "children must hold at least one"),
+        (lambda w: widgets.pages(["a"]), TypeError, r"children\[0\] must be an ipywidgets"),
+        (lambda w: widgets.pages([w.HTML()], ["a", "b"]), ValueError, "titles must hold one"),
+        (lambda w: widgets.pages([w.HTML()], "a"), ValueError, "titles must hold one"),
+        (lambda w: widgets.show_page(w.Text(), widgets.pages([w.HTML()])), TypeError, "control"),
+        (lambda w: widgets.show_page(w.IntSlider(), w.VBox()), TypeError, "widgets.pages"),
+        (lambda w: widgets.panel(None), TypeError, "title must be a string"),
+    ],
+)
+def test_toolkit_rejects_bad_input(call, error, words):
+    import ipywidgets
+
+    with pytest.raises(error, match=words):
+        call(ipywidgets)

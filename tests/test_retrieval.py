@@ -518,7 +518,7 @@ def test_search_box_prerenders_the_menu_and_searches_live():
         _gallery(), _search, ["1", "4"], k=3, judge=lambda text: np.arange(6) == int(text)
     )
     header, _, menu, stack, _, text, live = box.children
-    assert isinstance(menu, widgets.Dropdown) and isinstance(stack, widgets.Stack)
+    assert isinstance(menu, widgets.Dropdown) and isinstance(stack, widgets.Tab)
     assert len(stack.children) == 2 and len(stack.children[0].children) == 3
     first_note = stack.children[1].children[0].children[1].value
     second_note = stack.children[1].children[1].children[1].value
