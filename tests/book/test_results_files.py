@@ -77,6 +77,13 @@ def test_shared_code_probe_is_at_least_as_good_as_the_image_only_code():
     assert recorded["probe_accuracy_shared"] >= recorded["probe_accuracy_image_only"]
 
 
+def test_the_scale_enlarges_the_softmax_jacobian_but_shrinks_the_query_gradient():
+    """Chapter 6.3: the scaled softmax is less saturated, yet q and k get less gradient."""
+    recorded = _load("06_attention")["results"]
+    assert recorded["scale_jacobian_ratio_256"] > 1
+    assert recorded["scale_query_gradient_ratio_256"] < 1
+
+
 def test_emoji_retrieval_is_at_least_five_times_chance():
     recorded = _load("08_retrieval")["results"]
     ratio = recorded["emoji_t2i_r10"] / recorded["emoji_chance_r10"]
