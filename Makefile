@@ -3,6 +3,9 @@
 #   make test    unit tests, notebooks (nbmake), strict book build, browser test of the site
 #   make student the student edition (no solutions): notebooks and website in _build/student
 #   make bench   execute every chapter afresh and print wall times and key results
+#   make colab-check  execute every chapter in Colab's own runtime (.venv-colab, colab/pins.txt)
+#   make colab-edition  the chapters as Colab shows them (no MyST, the run's numbers) in _build/colab
+#   make publish-colab REMOTE=origin  push the Colab edition to the remote's `colab` branch
 
 PYTHON ?= python3
 VENV   := .venv
@@ -20,7 +23,7 @@ export CROSSMODAL_RESULTS_DIR := $(CURDIR)/_build/results
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: venv assets book student test bench lint format clean
+.PHONY: venv assets book student test colab-check colab-edition publish-colab bench lint format clean
 
 venv: $(VENV)/.installed
 
@@ -64,6 +67,8 @@ test: venv assets
 	$(if $(LAST_NOTEBOOKS),$(PY) -m pytest -q --nbmake --nbmake-timeout=600 --overwrite \
 		$(addprefix $(NBMAKE_DIR)/,$(notdir $(LAST_NOTEBOOKS))))
 	$(PY) scripts/cache_guard.py --adopt $(NBMAKE_DIR)
+	$(PY) scripts/colab_edition.py --executed $(NBMAKE_DIR) --out _build/colab
+	$(PY) -m pytest -q tests/test_colab_edition.py
 	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
 	$(PY) scripts/student_edition.py
 	$(PY) -m pytest -q tests/book
@@ -71,6 +76,19 @@ test: venv assets
 # Reuses the book's execution cache: run after `make book`.
 student: book
 	$(PY) scripts/student_edition.py
+
+# Colab's published image (colab/pins.txt) in .venv-colab, built once; every chapter runs
+# outside the repository with a kernel of that environment and a stand-in google.colab.
+colab-check: venv
+	$(PY) scripts/colab_check.py
+
+# The Colab edition needs the executed chapters of `make test` (in $(NBMAKE_DIR)).
+colab-edition: venv
+	$(PY) scripts/colab_edition.py --executed $(NBMAKE_DIR) --out _build/colab
+
+# After `make test`, from a clean HEAD that the remote already has.
+publish-colab: venv
+	$(PY) scripts/colab_edition.py publish --remote $(REMOTE) --executed $(NBMAKE_DIR)
 
 bench: venv
 	$(PY) scripts/bench.py $(NOTEBOOKS)
