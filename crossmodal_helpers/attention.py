@@ -641,7 +641,7 @@ def attention_browser(
     """
     import ipywidgets as widgets
 
-    from crossmodal_helpers.widgets import pages, panel, show_page, to_png
+    from crossmodal_helpers.widgets import pages, panel, picture, show_page, to_png
 
     images = check_images(images, name="images")
     if isinstance(captions, str) or len(captions) != len(images):
@@ -659,9 +659,9 @@ def attention_browser(
             raise ValueError(f"queries[{i}] is empty: give at least one (word, weights, note)")
         views = []
         for word, weights, note in items:
-            picture = widgets.Image(value=to_png(attention_overlay(image, weights), scale))
+            overlay = picture(to_png(attention_overlay(image, weights), scale))
             label = widgets.HTML(f"<b>{html.escape(word)}</b>: {html.escape(note)}")
-            views.append(widgets.VBox([picture, label]))
+            views.append(widgets.VBox([overlay, label]))
         words = [word for word, _, _ in items]
         inner = pages(views, words)
         buttons = widgets.ToggleButtons(

@@ -334,7 +334,7 @@ def reconstruction_picker(
     import ipywidgets as widgets
 
     from crossmodal_helpers.plots import check_images
-    from crossmodal_helpers.widgets import pages, panel, show_page, to_png
+    from crossmodal_helpers.widgets import pages, panel, picture, show_page, to_png
 
     images = check_images(images, name="images")
     if isinstance(descriptions, str) or len(descriptions) != len(images):
@@ -349,7 +349,7 @@ def reconstruction_picker(
     scale = max(1, check_count(display_px, "display_px") // max(images.shape[1:3]))
     drawn = []
     for i, image in enumerate(images):
-        parts = [widgets.Image(value=to_png(image, scale), format="png")]
+        parts = [picture(to_png(image, scale))]
         if captions is not None:
             parts.append(widgets.HTML(html.escape(captions[i])))
         drawn.append(widgets.VBox(parts))

@@ -785,7 +785,7 @@ def noise_explorer(
     """
     import ipywidgets as widgets
 
-    from crossmodal_helpers.widgets import pages, panel, show_page, to_png
+    from crossmodal_helpers.widgets import pages, panel, picture, show_page, to_png
 
     n = check_pairs(images, texts, labels)
     if n == 0:
@@ -812,7 +812,6 @@ def noise_explorer(
         for name, model in models.items()
     }
     scale = max(1, display_px // max(images.shape[1:3]))
-    size = {"width": f"{scale * images.shape[2]}px", "height": f"{scale * images.shape[1]}px"}
 
     def prediction_table(i: int, a: int, b: int) -> Any:
         rows = []
@@ -846,14 +845,7 @@ def noise_explorer(
     pair_pages = []
     for i in range(n):
         pictures = pages(
-            [
-                widgets.Image(
-                    value=to_png(corrupted[a, 0][0][i], scale),
-                    format="png",
-                    layout=widgets.Layout(**size),
-                )
-                for a in range(len(levels))
-            ],
+            [picture(to_png(corrupted[a, 0][0][i], scale)) for a in range(len(levels))],
             level_titles,
         )
         captions = pages(

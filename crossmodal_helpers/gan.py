@@ -476,7 +476,7 @@ def description_explorer(
     """
     import ipywidgets as widgets
 
-    from crossmodal_helpers.widgets import pages, panel, show_page
+    from crossmodal_helpers.widgets import pages, panel, picture, show_page
 
     if isinstance(descriptions, str) or not len(descriptions):
         raise ValueError("descriptions must be a non-empty list of str")
@@ -501,7 +501,7 @@ def description_explorer(
     drawn = []
     for text in descriptions:
         png, reading = render(text)
-        drawn.append(widgets.VBox([widgets.Image(value=png, format="png"), widgets.HTML(reading)]))
+        drawn.append(widgets.VBox([picture(png), widgets.HTML(reading)]))
     shown = pages(drawn, list(descriptions))
     chooser = widgets.Dropdown(options=list(descriptions), description="description")
     show_page(chooser, shown)
@@ -514,7 +514,7 @@ def description_explorer(
         )
         # An HTML image, filled on demand: an empty Image widget would be a broken image
         # on the static website.
-        picture = widgets.HTML("")
+        typed = widgets.HTML("")
         note = widgets.HTML("<i>typing needs a running kernel (Jupyter or Colab)</i>")
 
         def update(change: dict) -> None:
@@ -523,10 +523,10 @@ def description_explorer(
                 png, note.value = render(text)
                 encoded = base64.b64encode(png).decode("ascii")
                 alt = html.escape(f"samples for {text}", quote=True)
-                picture.value = f'<img src="data:image/png;base64,{encoded}" alt="{alt}">'
+                typed.value = f'<img src="data:image/png;base64,{encoded}" alt="{alt}">'
 
         box.observe(update, names="value")
-        parts += [box, picture, note]
+        parts += [box, typed, note]
     return panel(
         f"<b>From a description to images</b>: {n_samples} samples per description", *parts
     )

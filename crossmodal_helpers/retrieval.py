@@ -662,7 +662,7 @@ def search_box(
     """
     import ipywidgets as widgets
 
-    from crossmodal_helpers.widgets import pages, panel, show_page, to_png
+    from crossmodal_helpers.widgets import pages, panel, picture, show_page, to_png
 
     images = check_images(images, name="images")
     if len(images) == 0:
@@ -702,9 +702,9 @@ def search_box(
         return found
 
     def tile(i: int, note: str) -> Any:
-        picture = widgets.Image(value=to_png(images[i], scale), format="png")
+        shown_image = picture(to_png(images[i], scale))
         layout = widgets.Layout(width=f"{max(display_px, 96) + 8}px")
-        return widgets.VBox([picture, widgets.HTML(note)], layout=layout)
+        return widgets.VBox([shown_image, widgets.HTML(note)], layout=layout)
 
     shown = pages(
         [widgets.HBox([tile(i, note) for i, _, note in results(q)]) for q in queries], queries

@@ -8,7 +8,8 @@ ipywidgets 8 (JupyterLab 4, VS Code, the website's widget manager) both have:
   ipywidgets 8's ``Stack`` that the book needs; ``Stack`` does not exist in version 7);
 - :func:`show_page` links a control to the pages in the browser (``jslink``), so a widget
   keeps working on the website, where no Python kernel runs;
-- :func:`panel` is the outer box of every widget: a title, the controls and the pages.
+- :func:`panel` is the outer box of every widget: a title, the controls and the pages;
+- :func:`picture` shows an image at the size it was rendered at.
 """
 
 from __future__ import annotations
@@ -51,6 +52,25 @@ def to_png(image: np.ndarray, scale: int = 1) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def picture(png: bytes) -> ipywidgets.Image:
+    """An ``Image`` widget shown at the PNG's own size. Introduced in chapter 1.
+
+    Without a size, a box stretches an image to its full width (a 28-pixel digit becomes a
+    blurred 600-pixel one); with it, the picture keeps the scale it was rendered at.
+    """
+    import ipywidgets as widgets
+    from PIL import Image
+
+    if not isinstance(png, bytes):
+        raise TypeError(f"png must be PNG bytes (see to_png), got {type(png).__name__}")
+    try:
+        width, height = Image.open(io.BytesIO(png)).size
+    except OSError as error:
+        raise ValueError(f"png must be a PNG image, could not read it: {error}") from None
+    size = widgets.Layout(width=f"{width}px", height=f"{height}px")
+    return widgets.Image(value=png, format="png", layout=size)
 
 
 def pages(
@@ -144,11 +164,11 @@ def pair_browser(
     scale = max(1, display_px // max(height, width))
     items = []
     for i, (image, caption) in enumerate(zip(images, captions, strict=True)):
-        picture = widgets.Image(value=to_png(image, scale), format="png")
+        shown_image = picture(to_png(image, scale))
         text = widgets.HTML(
             f"<b>#{i}</b>: <span class='pair-caption'>{html.escape(str(caption))}</span>"
         )
-        items.append(widgets.VBox([picture, text]))
+        items.append(widgets.VBox([shown_image, text]))
     shown = pages(items, [f"#{i}" for i in range(len(items))])
     slider = widgets.IntSlider(value=0, min=0, max=len(items) - 1, description="item")
     show_page(slider, shown)

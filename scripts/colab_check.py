@@ -10,7 +10,10 @@
    runtime would: packages a previous chapter's set-up cell installed are removed first,
    the home folder (and so every cache) is new, and the set-up cell installs the helper
    package from the copy through ``CROSSMODAL_HELPERS_SOURCE``.
-4. Prints each chapter's wall time; exits 1 if any chapter fails.
+4. Renders the widgets of every executed chapter with ipywidgets 7's widget manager (the
+   one Colab's front end uses) in Chromium and operates every control
+   (``widget_page.probe_executed_notebooks``).
+5. Prints each chapter's wall time; exits 1 if any chapter or widget fails.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from widget_page import probe_executed_notebooks
+from widget_probe import controls_operated, widgets_found
 
 ROOT = Path(__file__).resolve().parents[1]
 PINS = ROOT / "colab" / "pins.txt"
@@ -246,9 +251,15 @@ def main(argv: list[str]) -> int:
     total = sum(seconds for _, seconds, _ in rows)
     print(f"  {'all chapters':<24} {total:7.1f} s  ({len(rows) - len(failed)}/{len(rows)} ok)")
     print(f"colab-check: executed notebooks in {work}")
-    for line in failed:
+    findings = probe_executed_notebooks(work)
+    problems = [str(finding) for finding in findings if not finding.ok]
+    print(
+        f"colab-check: widgets on the ipywidgets 7 front end: {widgets_found(findings)} found, "
+        f"{controls_operated(findings)} controls operated, {len(problems)} problems"
+    )
+    for line in failed + problems:
         print(f"colab-check: {line}", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if failed or problems else 0
 
 
 if __name__ == "__main__":

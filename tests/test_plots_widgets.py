@@ -127,3 +127,20 @@ def test_toolkit_rejects_bad_input(call, error, words):
 
     with pytest.raises(error, match=words):
         call(ipywidgets)
+
+
+def test_picture_keeps_the_size_it_was_rendered_at():
+    shown = widgets.picture(widgets.to_png(np.zeros((4, 6)), scale=3))
+    assert (shown.layout.width, shown.layout.height) == ("18px", "12px")
+
+
+@pytest.mark.parametrize(
+    ("png", "error", "words"),
+    [
+        ("not bytes", TypeError, "png must be PNG bytes"),
+        (b"not a png", ValueError, "could not read"),
+    ],
+)
+def test_picture_rejects_what_is_not_a_png(png, error, words):
+    with pytest.raises(error, match=words):
+        widgets.picture(png)
