@@ -122,3 +122,17 @@ def test_no_tensorflow_log_noise_on_any_chapter_page(site):
         text = path.read_text(encoding="utf-8")
         for noise in TF_NOISE:
             assert noise not in text, f"{path.relative_to(site)} shows TensorFlow log {noise!r}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS[:2], ids=lambda p: p.stem)
+def test_colab_setup_is_folded_and_the_imports_are_visible(browser, base_url, notebook):
+    page = browser.new_page()
+    page.goto(f"{base_url}/notebooks/{notebook.stem}.html", wait_until="networkidle")
+    setup = page.locator(".cell", has_text="Colab set-up").first
+    imports = page.locator(".cell", has_text="runtime.setup(").first
+    folded = "tag_hide-input" in (setup.get_attribute("class") or "")
+    setup_code_visible = setup.locator(".cell_input pre").first.is_visible()
+    imports_visible = imports.locator(".cell_input pre").first.is_visible()
+    page.close()
+    assert folded and not setup_code_visible, "the Colab set-up code is not folded"
+    assert imports_visible, "the chapter's imports are hidden"
