@@ -35,9 +35,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-node_modules/.installed: package.json
+node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm not found: install Node.js (https://nodejs.org) to build the website"; exit 1; }
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 assets: $(VENDOR)/.copied

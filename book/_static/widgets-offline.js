@@ -7,3 +7,23 @@
     paths: { "@jupyter-widgets/html-manager/dist": base.slice(0, -1) },
   });
 })();
+
+// ipywidgets 8 typesets control labels with MathJax 2's MathJax.Hub.Queue
+// (jupyter-widgets/ipywidgets#3829); this site serves MathJax 3. Map the call onto
+// MathJax 3's typesetPromise, on whichever MathJax object is current, until MathJax 3 is up.
+(function mathjax2Queue() {
+  const mathjax = window.MathJax;
+  if (mathjax && !mathjax.Hub) {
+    mathjax.Hub = {
+      Queue(command) {
+        const element = Array.isArray(command) ? command[2] : undefined;
+        if (element && window.MathJax.typesetPromise) {
+          window.MathJax.typesetPromise([element]).catch(() => {});
+        }
+      },
+    };
+  }
+  if (!(mathjax && mathjax.typesetPromise)) {
+    setTimeout(mathjax2Queue, 50);
+  }
+})();

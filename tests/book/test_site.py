@@ -20,9 +20,14 @@ def _pages(site: Path) -> list[str]:
 
 
 def _visit(browser, url: str) -> dict[str, list[str]]:
-    """Load ``url``; return the failed and the off-host requests the page made."""
-    seen: dict[str, list[str]] = {"failed": [], "external": [], "images_broken": []}
+    """Load ``url``; return failed and off-host requests, broken images and console errors."""
+    seen: dict[str, list[str]] = {"failed": [], "external": [], "images_broken": [], "errors": []}
     page = browser.new_page()
+    page.on("pageerror", lambda error: seen["errors"].append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: message.type == "error" and seen["errors"].append(message.text),
+    )
 
     def on_request(request) -> None:
         host = urlparse(request.url).hostname
@@ -54,16 +59,18 @@ def _visit(browser, url: str) -> dict[str, list[str]]:
 def test_every_page_loads_offline(browser, base_url, site):
     pages = _pages(site)
     assert len(pages) >= 8
-    external, failed, broken = [], [], []
+    external, failed, broken, errors = [], [], [], []
     for name in pages:
         seen = _visit(browser, f"{base_url}/{name}")
         external += [f"{name}: {u}" for u in seen["external"]]
         failed += [f"{name}: {u}" for u in seen["failed"]]
         broken += [f"{name}: {u}" for u in seen["images_broken"]]
+        errors += [f"{name}: {e}" for e in seen["errors"]]
     print(f"pages visited: {len(pages)}; requests leaving 127.0.0.1: {len(external)}")
     assert external == [], "requests left 127.0.0.1:\n" + "\n".join(external[:20])
     assert failed == [], "failed responses:\n" + "\n".join(failed[:20])
     assert broken == [], "images that did not load:\n" + "\n".join(broken[:20])
+    assert errors == [], "console errors:\n" + "\n".join(errors[:20])
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)

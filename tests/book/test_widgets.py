@@ -20,19 +20,6 @@ import widget_probe  # noqa: E402
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 #: Chapters that show at least one interactive widget.
 WIDGET_CHAPTERS = {f"{n:02d}" for n in range(1, 9)}
-#: Page errors known to be harmless, printed but not failed on: (text in the error, why).
-KNOWN_PAGE_ERRORS = (
-    (
-        "reading 'Queue'",
-        "ipywidgets 8 typesets control descriptions with MathJax 2's MathJax.Hub.Queue, "
-        "absent from the site's MathJax 3 (jupyter-widgets/ipywidgets#3829); the label "
-        "text is set before, so nothing is lost",
-    ),
-    (
-        "'THEBE_JS_URL' has already been declared",
-        "Jupyter Book 1 writes sphinx-thebe's inline configuration script twice",
-    ),
-)
 
 
 def _probe(browser, url: str, label: str) -> list[widget_probe.Finding]:
@@ -50,9 +37,7 @@ def _probe(browser, url: str, label: str) -> list[widget_probe.Finding]:
     finally:
         page.close()
     for error in dict.fromkeys(errors):
-        known = [why for text, why in KNOWN_PAGE_ERRORS if text in error]
-        detail = f"{error} (known: {known[0]})" if known else error
-        findings.append(widget_probe.Finding(f"{label}: page", "", bool(known), detail))
+        findings.append(widget_probe.Finding(f"{label}: page", "", False, error))
     return findings
 
 
