@@ -145,3 +145,15 @@ def test_toc_and_notebooks_agree():
     for entry in files:
         candidates = [ROOT / f"{entry}{suffix}" for suffix in (".md", ".ipynb")]
         assert any(c.exists() for c in candidates), f"toc entry {entry} has no file"
+
+
+def test_figure_cells_display_nothing_but_the_figure(notebook):
+    """A figure cell whose last line displays a value shows it as a second figure target."""
+    _, nb = notebook
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and cell.metadata.get("mystnb", {}).get("figure"):
+            last = cell.source.rstrip().splitlines()[-1]
+            assert not last.startswith("results.record("), (
+                f"cell {index}: a figure cell ends with results.record(...), whose value is "
+                "displayed as a second output: record earlier, or end with a statement"
+            )

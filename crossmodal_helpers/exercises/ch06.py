@@ -76,8 +76,9 @@ def causal_mask(answer: Any) -> Feedback:
     """Check exercise 'A causal mask': a boolean (5, 5) mask, True where j <= i."""
     expected = np.tril(np.ones((CAUSAL_LENGTH, CAUSAL_LENGTH), dtype=bool))
     hint = (
-        "row i is the query at position i; it may look at keys j = 0, …, i (itself and the "
-        "past): np.tril of a matrix of ones, as booleans"
+        "row i is the query at position i and column j the key; it may look at keys "
+        "j = 0, …, i (itself and the past): which triangle of the matrix is that, and is the "
+        "diagonal in it?"
     )
     if answer is None or answer is Ellipsis:
         return Feedback(False, "mask is still empty: replace the ... with your code", hint)
@@ -118,9 +119,9 @@ def pointing(answer: Any) -> Feedback:
     """Check exercise 'Pointing by hand': a boolean hit per map of POINTING_MAPS."""
     expected = _reference_hits()
     hint = (
-        "for each map: the peak patch is (row, column) = np.unravel_index(argmax, (4, 4)); its "
-        "centre is x = (column + 0.5) · 8, y = (row + 0.5) · 8 pixels; a hit needs "
-        "x0 <= x < x1 and y0 <= y < y1"
+        "for each map: find the patch with the largest weight, turn its row and column into "
+        "the pixel coordinates of that patch's centre (patches are 8 pixels wide), and test "
+        "that centre against the box, whose ends are exclusive"
     )
     if answer is None or answer is Ellipsis:
         return Feedback(False, "hits is still empty: replace the ... with your code", hint)

@@ -84,6 +84,90 @@ def test_the_scale_enlarges_the_softmax_jacobian_but_shrinks_the_query_gradient(
     assert recorded["scale_query_gradient_ratio_256"] < 1
 
 
+def test_unscaled_scores_spread_and_saturate_the_softmax_while_scaled_ones_do_not():
+    """Chapter 6.3 and fig-scale: unscaled scores spread as sqrt(d_k) (16 at d_k = 256) and
+    the softmax becomes nearly one-hot, with entropy towards 0 and a vanishing Jacobian;
+    the scaled scores keep unit spread and the weights stay soft."""
+    recorded = _load("06_attention")["results"]
+    assert abs(recorded["scale_score_sd_256_unscaled"] / 16 - 1) < 0.1
+    assert abs(recorded["scale_score_sd_256_scaled"] - 1) < 0.1
+    assert recorded["scale_max_weight_256_unscaled"] > 0.85, "not nearly one-hot"
+    assert recorded["scale_max_weight_256_scaled"] < 0.5
+    assert recorded["scale_entropy_512_unscaled"] < 0.5 < recorded["scale_entropy_512_scaled"]
+    assert recorded["scale_jacobian_512_unscaled"] < recorded["scale_jacobian_1_unscaled"] / 2
+
+
+def test_transformer_does_not_beat_averaged_embeddings_beyond_the_noise():
+    """Chapter 6.6: with equal budgets and three seeds, the paired bootstrap interval of
+    (Transformer - averaged embeddings) does not lie above 0: attention buys no accuracy."""
+    recorded = _load("06_attention")["results"]
+    low, high = recorded["text_difference_low"], recorded["text_difference_high"]
+    assert low <= recorded["text_difference"] <= high
+    assert low <= 0, f"the Transformer is better beyond the noise: interval {low:+.3f}..{high:+.3f}"
+
+
+def test_transformer_and_averaged_embeddings_have_about_the_same_parameters():
+    """Chapter 6.6: "the two models have about the same number of parameters"."""
+    recorded = _load("06_attention")["results"]
+    ratio = recorded["transformer_parameters"] / recorded["averaged_parameters"]
+    assert 0.95 < ratio < 1.05, f"parameter ratio {ratio:.3f}"
+
+
+def test_transformer_peaks_on_validation_before_averaged_embeddings():
+    """Chapter 6.6 and fig-text-curves: in every seed the Transformer's validation accuracy
+    peaks earlier than the averaged-embedding model's does in any seed."""
+    recorded = _load("06_attention")["results"]
+    assert recorded["transformer_best_epoch_max"] < recorded["averaged_best_epoch_min"]
+
+
+def test_transformer_training_accuracy_keeps_rising_after_its_best_epoch():
+    """Chapter 6.6: after its best validation epoch the Transformer's training accuracy
+    keeps rising (it starts to overfit), in every seed."""
+    recorded = _load("06_attention")["results"]
+    assert recorded["transformer_train_gain_after_best_min"] > 0
+
+
+def test_trained_self_attention_stays_flat():
+    """Chapter 6.6 and fig-self-attention: "the maps are flat" — in every seed, the rows'
+    entropy is on average at least 99 % of the entropy of uniform attention."""
+    recorded = _load("06_attention")["results"]
+    assert recorded["self_attention_uniformity_min"] >= 0.99
+
+
+def test_untrained_pointing_lies_between_random_patch_and_random_object():
+    """Chapter 6.8: the untrained model points better than a random patch, worse than a
+    random object, and lands on some object more often than a random patch does."""
+    recorded = _load("06_attention")["results"]
+    assert (
+        recorded["random_patch_pointing"]
+        < recorded["untrained_pointing"]
+        < recorded["random_object_pointing"]
+    )
+    assert recorded["untrained_on_object"] > recorded["random_patch_on_object"]
+
+
+def test_pointing_beats_the_random_object_baseline_for_every_word():
+    """Chapter 6.8: trained attention points into the named object far more often than a
+    pointer that picks one of the scene's objects at random, for every shape word."""
+    recorded = _load("06_attention")["results"]
+    assert recorded["pointing_accuracy"] > recorded["random_object_pointing"] + 0.2
+    assert recorded["pointing_worst_word"] > recorded["random_object_pointing"]
+
+
+def test_grounding_emerges_during_training():
+    """Chapter 6.8 and fig-pointing-curve: validation pointing rises from its untrained value."""
+    recorded = _load("06_attention")["results"]
+    assert recorded["val_pointing_final"] > recorded["val_pointing_untrained"] + 0.2
+
+
+def test_answers_are_right_more_often_when_attention_hits():
+    """Chapter 6.8: "attention and answers go together" — answer accuracy is higher on the
+    questions whose attention peak hits the named object than on those whose peak misses."""
+    recorded = _load("06_attention")["results"]
+    assert recorded["n_misses"] > 0, "no misses: the paragraph about them does not apply"
+    assert recorded["answer_accuracy_hits"] > recorded["answer_accuracy_misses"]
+
+
 def test_emoji_retrieval_is_at_least_five_times_chance():
     recorded = _load("08_retrieval")["results"]
     ratio = recorded["emoji_t2i_r10"] / recorded["emoji_chance_r10"]
