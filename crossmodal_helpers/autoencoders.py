@@ -192,21 +192,28 @@ def build_conv_autoencoder(
 # --------------------------------------------------------------------------- bimodal autoencoder
 
 
+#: What the text decoder of :func:`build_bimodal_autoencoder` can reconstruct.
+TEXT_TARGETS = ("number", "words", None)
+
+
 @dataclass(frozen=True)
 class BimodalAutoencoder:
     """A shared-code autoencoder of images and descriptions. Introduced in chapter 5.
 
-    ``model`` maps ``[images, words]`` to ``{"image": ..., "number": ...}`` (the
-    reconstructed image and the probabilities of the number the description names);
-    ``encoder`` maps the same inputs to the shared code; ``image_decoder`` and
-    ``text_decoder`` map a code to each output. A missing modality is given as a blank, as
-    in chapter 4: an all-zero image or an all-zero bag of words.
+    ``model`` maps ``[images, words]`` to a dict with the reconstructed ``"image"`` and,
+    depending on ``text_target``, ``"number"`` (probabilities of the number the description
+    names) or ``"words"`` (a probability distribution over the vocabulary: which words a
+    description of this code would use); ``encoder`` maps the same inputs to the shared
+    code; ``image_decoder`` and ``text_decoder`` (None when ``text_target`` is None) map a
+    code to each output. A missing modality is given as a blank, as in chapter 4: an
+    all-zero image or an all-zero bag of words.
     """
 
     model: Any
     encoder: Any
     image_decoder: Any
     text_decoder: Any
+    text_target: str | None = "number"
 
     def _inputs(self, images: Any, words: Any) -> list[np.ndarray]:
         if images is None and words is None:
@@ -238,10 +245,16 @@ class BimodalAutoencoder:
         """The shared code of images, descriptions or pairs (a missing modality is blank)."""
         return self.encoder.predict(self._inputs(images, words), verbose=0, batch_size=256)
 
-    def reconstruct(self, images: Any = None, words: Any = None) -> tuple[np.ndarray, np.ndarray]:
-        """Both reconstructions from what is given: (images, number probabilities)."""
+    def reconstruct(
+        self, images: Any = None, words: Any = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Both reconstructions from what is given: (images, the text decoder's output).
+
+        The second is the number probabilities (``text_target="number"``), the word
+        distribution (``"words"``) or None (no text decoder).
+        """
         outputs = self.model.predict(self._inputs(images, words), verbose=0, batch_size=256)
-        return outputs["image"], outputs["number"]
+        return outputs["image"], outputs.get(self.text_target) if self.text_target else None
 
 
 def build_bimodal_autoencoder(
@@ -253,6 +266,7 @@ def build_bimodal_autoencoder(
     n_numbers: int = 10,
     modality_dropout: float = 2 / 3,
     seed: int | None = None,
+    text_target: str | None = "number",
 ) -> BimodalAutoencoder:
     """The bimodal autoencoder of Ngiam et al. (2011) for digits and their descriptions.
 
@@ -260,8 +274,17 @@ def build_bimodal_autoencoder(
     ``fusion.build_image_encoder`` and ``fusion.build_text_encoder``) meet in one shared
     linear code of ``code_dim`` numbers, through a dense ReLU layer of ``hidden`` units.
     From the code an image decoder reconstructs the image (a sigmoid per pixel) and a text
-    decoder the number the description names (a softmax over ``n_numbers``). During
-    training chapter 4's ``ModalityDropout`` blanks one modality of a share
+    decoder reconstructs, by ``text_target``:
+
+    - ``"number"``: the number the description names (a softmax over ``n_numbers``, output
+      ``"number"``), trained with cross-entropy on that number — a label;
+    - ``"words"``: the description's words (a softmax over the text encoder's vocabulary,
+      output ``"words"``), trained with cross-entropy on the description's word shares — the
+      pairs alone, no labels;
+    - ``None``: nothing (output ``"image"`` only), for an image autoencoder with the same
+      network.
+
+    During training chapter 4's ``ModalityDropout`` blanks one modality of a share
     ``modality_dropout`` of the pairs (half of them each way), so either modality alone
     learns to fill the code.
     """
@@ -281,6 +304,8 @@ def build_bimodal_autoencoder(
     rate = check_fraction(modality_dropout, "modality_dropout")
     if rate == 1.0:
         raise ValueError("modality_dropout must be below 1: some pairs must keep both modalities")
+    if not (text_target is None or (isinstance(text_target, str) and text_target in TEXT_TARGETS)):
+        raise ValueError(f"text_target must be 'number', 'words' or None, got {text_target!r}")
 
     layers = keras.layers
     images = keras.Input(shape=image_shape, name="image")
@@ -294,9 +319,12 @@ def build_bimodal_autoencoder(
     image_decoder = keras.Model(
         code_in, reconstruction_head(code_in, image_shape, hidden=hidden), name="image_decoder"
     )
-    number_hidden = layers.Dense(hidden, activation="relu")(code_in)
-    number = layers.Dense(n_numbers, activation="softmax", name="number")(number_hidden)
-    text_decoder = keras.Model(code_in, number, name="text_decoder")
+    text_decoder = None
+    if text_target is not None:
+        text_hidden = layers.Dense(hidden, activation="relu")(code_in)
+        size = n_numbers if text_target == "number" else int(text_encoder.inputs[0].shape[-1])
+        text_out = layers.Dense(size, activation="softmax", name=text_target)(text_hidden)
+        text_decoder = keras.Model(code_in, text_out, name="text_decoder")
 
     train_images = keras.Input(shape=image_shape, name="image")
     train_words = keras.Input(shape=tuple(text_encoder.inputs[0].shape[1:]), name="words")
@@ -305,12 +333,11 @@ def build_bimodal_autoencoder(
         dropout = fusion.ModalityDropout(rate, seed=seed, name="modality_dropout")
         seen_images, seen_words = dropout([train_images, train_words])
     codes = encoder([seen_images, seen_words])
-    model = keras.Model(
-        [train_images, train_words],
-        {"image": image_decoder(codes), "number": text_decoder(codes)},
-        name="bimodal_autoencoder",
-    )
-    return BimodalAutoencoder(model, encoder, image_decoder, text_decoder)
+    outputs = {"image": image_decoder(codes)}
+    if text_decoder is not None:
+        outputs[text_target] = text_decoder(codes)
+    model = keras.Model([train_images, train_words], outputs, name="bimodal_autoencoder")
+    return BimodalAutoencoder(model, encoder, image_decoder, text_decoder, text_target)
 
 
 # --------------------------------------------------------------------------- widget

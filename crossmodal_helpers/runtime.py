@@ -128,9 +128,18 @@ def _check_seed(seed: Any) -> int:
 
 
 def seed_everything(seed: int = 0) -> int:
-    """Seed Python, NumPy, Keras and TensorFlow with one number. Introduced in chapter 1."""
+    """Seed Python, NumPy, Keras and TensorFlow with one number. Introduced in chapter 1.
+
+    Seeds ``random``, ``numpy.random`` and, through ``keras.utils.set_random_seed``, Keras
+    and TensorFlow. It also sets the environment variable ``PYTHONHASHSEED``, which only
+    *child* processes started afterwards read (for example the worker processes of
+    ``joblib``): the running interpreter fixed its hash seed when it started, so the hashes
+    of ``str`` and ``bytes``, and with them the iteration order of sets of strings, are not
+    made reproducible by this call. Code whose results must repeat sorts such sets (the
+    book's vocabularies are sorted) or starts Python with ``PYTHONHASHSEED`` already set.
+    """
     seed = _check_seed(seed)
-    os.environ["PYTHONHASHSEED"] = str(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)  # for child processes only (see above)
     random.seed(seed)
     np.random.seed(seed)
     import keras

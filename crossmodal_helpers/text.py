@@ -288,8 +288,9 @@ class ReviewExplanation:
 
     Introduced in chapter 2. ``weights[i]`` is token ``i``'s contribution to the score of
     the predicted class ``label`` (positive: pushes towards it); ``spans[i]`` its (start,
-    end) in ``text`` (the cleaned text). The contributions plus ``intercept`` add up to
-    ``score``. ``label_names`` lists all classes.
+    end) in ``text`` (the cleaned text). The contributions plus ``intercept`` (the model's
+    bias $b$, which belongs to no word) add up exactly to ``score``, and :meth:`to_html`
+    shows that sum. ``label_names`` lists all classes.
     """
 
     text: str
@@ -348,9 +349,11 @@ class ReviewExplanation:
         else:
             legend = "green words push towards it, red words against"
         drivers = ", ".join(f"<i>{html.escape(t)}</i> ({w:+.2f})" for t, w in self.top(5))
+        words_total = float(sum(self.weights))
         return (
             f"<div style='line-height:1.9'><b>Prediction: {html.escape(self.label)}</b> "
-            f"(score {self.score:+.2f}; {legend})<br>{''.join(parts)}<br>"
+            f"(score {self.score:+.2f} = intercept {self.intercept:+.2f} + words "
+            f"{words_total:+.2f}; {legend})<br>{''.join(parts)}<br>"
             f"<small>words that drove it: {drivers or 'none'}</small></div>"
         )
 

@@ -206,6 +206,36 @@ def test_bimodal_builder_rejects_bad_arguments(keras):
         autoencoders.build_bimodal_autoencoder(image_encoder, text_encoder, code_dim=0)
 
 
+def test_the_text_decoder_reconstructs_the_number_the_words_or_nothing(keras):
+    x = _images(4, (28, 28, 1))
+    words = np.eye(6, dtype=np.float32)[[2, 3, 4, 5]]
+    shapes = {}
+    for target in ("number", "words", None):
+        model = autoencoders.build_bimodal_autoencoder(
+            fusion.build_image_encoder((28, 28, 1), 4),
+            fusion.build_text_encoder(6, 4, hidden=4),
+            code_dim=3,
+            hidden=4,
+            text_target=target,
+        )
+        assert model.text_target == target
+        assert sorted(model.model.output) == sorted(["image"] + ([target] if target else []))
+        images, text_output = model.reconstruct(images=x, words=words)
+        assert images.shape == x.shape
+        shapes[target] = None if text_output is None else text_output.shape
+        if text_output is not None:
+            np.testing.assert_allclose(text_output.sum(axis=1), 1.0, rtol=1e-5)
+    assert shapes == {"number": (4, 10), "words": (4, 6), None: None}
+
+
+def test_the_builder_rejects_an_unknown_text_target(keras):
+    image_encoder = fusion.build_image_encoder((28, 28, 1), 4)
+    text_encoder = fusion.build_text_encoder(6, 4, hidden=4)
+    for target in ("pixels", "", 1):
+        with pytest.raises(ValueError, match="text_target"):
+            autoencoders.build_bimodal_autoencoder(image_encoder, text_encoder, text_target=target)
+
+
 # ----------------------------------------------------------------------------- widget
 
 

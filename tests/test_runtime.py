@@ -104,3 +104,43 @@ def test_setup_leaves_devices_configurable():
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "2"
+
+
+def test_the_hash_seed_reaches_child_processes_only():
+    """seed_everything exports PYTHONHASHSEED, which child processes started afterwards
+    read; the running interpreter keeps the hash seed it started with (as documented)."""
+    import json
+    import os
+
+    code = """
+        import json, os, subprocess, sys
+        from crossmodal_helpers import runtime
+        child = [sys.executable, "-c", "print(hash('crossmodal'))"]
+        before = hash("crossmodal")
+        runtime.seed_everything(7)
+        children = [subprocess.run(child, capture_output=True, text=True).stdout.strip()
+                    for _ in range(2)]
+        print(json.dumps({"own": [before, hash("crossmodal")], "children": children,
+                          "env": os.environ["PYTHONHASHSEED"]}))
+        """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.splitlines()[-1])
+    reference = subprocess.run(
+        [sys.executable, "-c", "print(hash('crossmodal'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**env, "PYTHONHASHSEED": "7"},
+    ).stdout.strip()
+    assert out["env"] == "7"
+    assert out["own"][0] == out["own"][1]
+    assert out["children"] == [reference, reference]

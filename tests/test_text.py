@@ -296,6 +296,20 @@ def test_explanation_adds_up_to_the_decision_score(ngram_range):
     assert explanation.weights[0] > 0 and explanation.top(1)[0][0] == "great"
 
 
+def test_the_explanation_shows_the_intercept_beside_the_words():
+    """Chapter 2.6: the words' shares add up to the score minus the intercept, and the
+    widget says so with the numbers."""
+    vectorizer, classifier = _fitted(ngram_range=(1, 2))
+    explanation = text.explain_review("a dull, dull film", vectorizer, classifier, ["f", "r"])
+    page = explanation.to_html()
+    words_total = sum(explanation.weights)
+    assert (
+        f"score {explanation.score:+.2f} = intercept {explanation.intercept:+.2f} "
+        f"+ words {words_total:+.2f}"
+    ) in page
+    assert explanation.intercept + words_total == pytest.approx(explanation.score)
+
+
 def test_explanation_of_a_three_class_model():
     labels = np.array([0, 0, 1, 1, 2, 2])
     vectorizer = CountVectorizer(tokenizer=text.tokenize, token_pattern=None, lowercase=False)

@@ -139,6 +139,6 @@ def without_dropout(answer: Any) -> Feedback:
         answer,
         "image to number",
         DROPOUT_OPTIONS,
-        hint="in training both modalities were always there; which one alone determines the "
-        "number, and which one alone could the model learn to ignore?",
+        hint="in training both modalities were always there; which one alone determines both "
+        "targets (its pixels and the number), and which one was never asked to work alone?",
     )

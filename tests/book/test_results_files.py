@@ -58,10 +58,109 @@ def test_results_page_shows_every_chapter():
         assert notebook.stem in page, f"{notebook.stem} missing from the results page"
 
 
+def test_a_random_split_leaks_most_movies_and_the_grouped_split_none():
+    """Chapter 1.5: most test snippets of a random split are about a training movie; the
+    loader's grouped split shares no movie."""
+    recorded = _load("01_crossmodal_data")["results"]
+    assert recorded["random_split_shared"] > 0.5
+    assert recorded["grouped_split_shared_movies"] == 0
+
+
+def test_softmax_regression_neither_under_nor_grossly_overfits():
+    """Chapter 1.8: after 30 epochs training and validation accuracy differ by little."""
+    recorded = _load("01_crossmodal_data")["results"]
+    assert abs(recorded["softmax_train_minus_val_accuracy"]) < 0.05
+
+
 def test_keras_text_classifier_is_within_three_points_of_the_best_classical_model():
     recorded = _load("02_text_mining")["results"]
     gap = recorded["best_classical_accuracy"] - recorded["keras_accuracy"]
     assert gap <= 0.03, f"the Keras model is {gap:.3f} below the best classical model"
+
+
+def _ch02() -> dict:
+    return _load("02_text_mining")["results"]
+
+
+def test_removing_stop_words_gains_nothing_and_its_cost_is_within_noise():
+    """Chapter 2.2: scikit-learn's list scores below no removal and below the book's list,
+    neither list beats keeping every word, and the paired bootstrap interval of the cost of
+    scikit-learn's list contains zero."""
+    r = _ch02()
+    assert r["stop_accuracy_sklearn"] < r["stop_accuracy_none"]
+    assert r["stop_accuracy_sklearn"] < r["stop_accuracy_ours"]
+    assert max(r["stop_accuracy_sklearn"], r["stop_accuracy_ours"]) <= r["stop_accuracy_none"]
+    assert r["stop_cost_sklearn_low"] < 0 < r["stop_cost_sklearn_high"]
+
+
+def test_bigrams_help_a_little_and_trigrams_add_nothing():
+    """Chapter 2.2: unigrams + bigrams beat unigrams on the validation split; trigrams do not
+    beat unigrams + bigrams."""
+    r = _ch02()
+    assert r["ngram_accuracy_1_to_2"] > r["ngram_accuracy_1_to_1"]
+    assert r["bigram_gain_low"] > -0.005
+    assert r["ngram_accuracy_1_to_3"] <= r["ngram_accuracy_1_to_2"]
+
+
+def test_distinctive_terms_named_in_the_prose_are_in_the_figure():
+    """Chapter 2.3: the words the prose quotes are among the fifteen most distinctive terms
+    of their class, and fresh and rotten snippets are about equally long."""
+    r = _ch02()
+    fresh, rotten = (set(r[f"top_terms_{name}"].split(" | ")) for name in ("fresh", "rotten"))
+    assert {"and", "of", "an", "with", "best", "entertaining", "performances", "funny"} <= fresh
+    assert {"film"} <= fresh and "film" not in rotten
+    assert {"too", "bad", "just", "so", "no", "only", "?", "movie"} <= rotten
+    assert "movie" not in fresh
+    assert abs(r["fresh_mean_tokens"] - r["rotten_mean_tokens"]) < 0.5
+
+
+def test_naive_bayes_and_svm_are_close_and_the_tree_trails_far_behind():
+    """Chapter 2.4: the NB-SVM gap in grouped CV is smaller than their fold spread; the tree
+    is far below both; ungrouped folds rate the SVM higher; on test the two are within noise;
+    the tree overfits."""
+    r = _ch02()
+    assert abs(r["nb_cv_mean"] - r["svm_cv_mean"]) < max(r["nb_cv_std"], r["svm_cv_std"])
+    assert r["tree_cv_mean"] < min(r["nb_cv_mean"], r["svm_cv_mean"]) - 0.05
+    assert r["svm_cv_leaky"] > r["svm_cv_mean"]
+    assert r["svm_minus_nb_test_low"] < 0 < r["svm_minus_nb_test_high"]
+    assert r["tree_train_accuracy"] > r["tree_test_accuracy"] + 0.05
+
+
+def test_the_tagger_tags_unknown_words_by_their_position():
+    """Chapter 2.2: the unknown words of the two novel captions get the tags their position
+    implies (the prose glues the count; most must be right)."""
+    r = _ch02()
+    assert r["tagger_unknown_words_right"] >= 4
+
+
+def test_keras_training_memorises_after_the_kept_epoch_and_ties_the_classical_model():
+    """Chapter 2.4: early stopping fired before the 15 epochs, training accuracy kept rising
+    after the kept epoch, and the paired interval of Keras minus classical contains zero."""
+    r = _ch02()
+    assert r["keras_kept_epoch"] < r["keras_epochs"] < 15
+    assert r["keras_train_accuracy_gain_after_kept"] > 0
+    assert r["keras_minus_classical_low"] < 0 < r["keras_minus_classical_high"]
+
+
+def test_embeddings_organise_words_by_polarity():
+    """Chapter 2.4: most listed neighbours share their word's polarity sign, and the first
+    principal component of the embeddings correlates with the polarity."""
+    r = _ch02()
+    assert r["neighbours_same_polarity_share"] >= 0.75
+    assert r["embedding_pc1_polarity_correlation"] >= 0.5
+
+
+def test_both_models_recall_fresh_better_than_rotten():
+    """Chapter 2.5: fresh snippets are found more reliably than rotten ones by both models."""
+    r = _ch02()
+    assert r["best_fresh_recall"] > r["best_rotten_recall"]
+    assert r["keras_fresh_recall"] > r["keras_rotten_recall"]
+
+
+def test_the_quoted_error_snippets_are_misclassified_by_both_models():
+    """Chapter 2.5: the four snippets the error analysis quotes are among those both models
+    get wrong."""
+    assert _ch02()["quoted_errors_both_wrong"] == 4
 
 
 def test_joint_fusion_beats_the_better_single_modality_by_five_points():
@@ -72,9 +171,87 @@ def test_joint_fusion_beats_the_better_single_modality_by_five_points():
     assert margin >= 0.05, f"joint fusion is only {margin:.3f} above the best single modality"
 
 
-def test_shared_code_probe_is_at_least_as_good_as_the_image_only_code():
-    recorded = _load("05_autoencoders")["results"]
-    assert recorded["probe_accuracy_shared"] >= recorded["probe_accuracy_image_only"]
+def _ch05() -> dict:
+    return _load("05_autoencoders")["results"]
+
+
+def test_the_dense_autoencoder_validation_loss_stays_close_to_training():
+    """Chapter 5.1: with a 32-number code the validation loss ends within 10% of training."""
+    assert _ch05()["ae_val_over_train_loss"] < 1.1
+
+
+def test_the_leaky_autoencoder_reconstructs_without_using_its_code():
+    """Chapter 5.2: through one number the leaky model reconstructs nearly as well as the
+    honest 32-number model and far better than the honest one-number model; with swapped
+    inputs it draws the digit whose pixels it sees; its code is read worse than the honest
+    one-number code, which is well above guessing."""
+    r = _ch05()
+    assert r["leaky_ae_bottleneck1_mse"] < 1.5 * r["ae_mse"]
+    assert r["ae_bottleneck1_mse"] > 2 * r["leaky_ae_bottleneck1_mse"]
+    assert r["swap_mse_pixel_image"] < r["swap_mse_code_image"]
+    assert r["probe_ae1"] > 0.18
+    assert r["probe_ae1_minus_leaky_low"] > 0
+
+
+def test_the_conv_autoencoder_is_comparable_with_a_fraction_of_the_parameters():
+    """Chapter 5.3: comparable test MSE (within 25%) from the convolutional autoencoder."""
+    r = _ch05()
+    assert 0.8 < r["conv_ae_mse"] / r["ae_mse"] < 1.25
+
+
+def test_denoising_beats_the_plain_autoencoder_which_beats_the_noisy_input():
+    """Chapter 5.4: MSE to the clean digits: denoising AE < plain AE < noisy input."""
+    r = _ch05()
+    assert r["denoising_ae_mse"] < r["plain_ae_on_noise_mse"] < r["noisy_input_mse"]
+
+
+def test_text_to_image_errors_are_mostly_drawing_errors_and_arithmetic_is_harder():
+    """Chapter 5.7: most images the CNN misreads come from descriptions the text decoder
+    understood; arithmetic descriptions are drawn worse than the average description."""
+    r = _ch05()
+    assert r["misread_but_understood_share"] > 0.5
+    assert r["text_to_image_accuracy_arithmetic"] < r["text_to_image_cnn_accuracy"]
+
+
+def test_the_pair_fills_the_shared_code_better_than_the_image_alone():
+    """Chapter 5.8: the paired bootstrap interval of pair minus image-only probe accuracy
+    lies above zero; the text alone comes within three points of the pair."""
+    r = _ch05()
+    assert r["probe_shared_minus_image_low"] > 0
+    assert r["probe_shared_minus_text_high"] < 0.03
+
+
+def test_the_number_head_is_supervision_that_organises_the_image_codes():
+    """Chapter 5.8: image codes of the model with the number head are read better than those
+    of the label-free bimodal model of the same network and budget (interval above zero)."""
+    r = _ch05()
+    assert r["probe_labels_minus_label_free_low"] > 0
+    assert r["probe_accuracy_image_only"] > r["probe_image_code_label_free"]
+    assert r["probe_accuracy_image_only"] > r["probe_dense_ae"]
+
+
+def test_image_to_number_is_a_weaker_classifier_than_the_digit_cnn():
+    """Chapter 5.7: the bimodal model's image -> number path reads fewer test digits than
+    chapter 3's CNN."""
+    r = _ch05()
+    assert r["image_to_text_accuracy"] < r["cnn_real_accuracy"]
+
+
+def test_the_label_free_model_maps_text_to_image_less_well_but_far_above_chance():
+    """Chapter 5.8: without labels, text -> image is well above the 10% of guessing and below
+    the model with the number head; reading the Chinese numeral from an image works."""
+    r = _ch05()
+    assert 0.3 < r["text_to_image_cnn_accuracy_label_free"] < r["text_to_image_cnn_accuracy"]
+    assert r["image_to_number_label_free"] > 0.5
+
+
+def test_description_codes_point_towards_their_images_and_lie_nearer_the_centre():
+    """Chapter 5.8 and its figure: for most numbers the mean description code points most
+    towards the mean image code of the same number (the prose glues how many), and every
+    number's lies nearer the centre."""
+    r = _ch05()
+    assert r["text_codes_pointing_at_own_digit"] >= 8
+    assert r["text_image_distance_ratio_max"] < 1
 
 
 def test_the_scale_enlarges_the_softmax_jacobian_but_shrinks_the_query_gradient():
