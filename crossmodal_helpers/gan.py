@@ -8,7 +8,7 @@ both into one ``keras.Model`` whose ``train_step`` plays one round of the game p
 ``fit`` trains a GAN like any other model::
 
     model = GAN(build_generator(), build_discriminator())
-    model.compile(d_optimizer=keras.optimizers.Adam(2e-4), g_optimizer=keras.optimizers.Adam(1e-3))
+    model.compile(d_optimizer=keras.optimizers.Adam(2e-4), g_optimizer=keras.optimizers.Adam(2e-3))
     model.fit(images, epochs=10)
     generate(model.generator, 16)                  # 16 new images
 
