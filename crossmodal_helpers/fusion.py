@@ -13,8 +13,9 @@ separate, fusion strategies can be swapped and compared on equal terms::
     )
 
 The module also has the chapter's text features (a bag of words that keeps "+", "-", "×"
-and Chinese numerals), controlled noise for each modality, early and late fusion, modality
-dropout and a noise explorer widget. Keras, TensorFlow and ipywidgets are imported inside
+and Chinese numerals), controlled noise for each modality, early fusion and its pixels-only
+control, late fusion over frozen models run in inference mode, modality dropout and a noise
+explorer widget. Keras, TensorFlow and ipywidgets are imported inside
 the functions that need them, so importing this module is cheap.
 """
 
@@ -251,7 +252,7 @@ def _define_layers() -> dict[str, type]:
         """A gated multimodal unit (Arevalo et al., 2017) for two modalities.
 
         Introduced in chapter 4. Each modality is projected to ``units`` numbers,
-        $\\tilde h_m = \\tanh(W_m h_m)$; a gate computed from both,
+        $\\tilde h_m = \\tanh(W_m h_m + b_m)$; a gate computed from both,
         $g = \\sigma(W_g [h_1; h_2] + b_g)$, mixes them feature by feature:
         $h = g \\odot \\tilde h_1 + (1 - g) \\odot \\tilde h_2$. :meth:`gate` returns $g$.
         """
@@ -290,7 +291,7 @@ def _define_layers() -> dict[str, type]:
     class AttentionFusion(keras.layers.Layer):
         """Attention over modalities: a softmax-weighted sum of projected modality vectors.
 
-        Introduced in chapter 4. $\\tilde h_m = \\tanh(W_m h_m)$, scores
+        Introduced in chapter 4. $\\tilde h_m = \\tanh(W_m h_m + b_m)$, scores
         $s_m = v^\\top \\tilde h_m$, weights $\\alpha = \\mathrm{softmax}(s)$ and
         $h = \\sum_m \\alpha_m \\tilde h_m$: one weight per modality and example, for any
         number of modalities. :meth:`weights_of` returns $\\alpha$, shape (batch, modalities).
@@ -418,17 +419,65 @@ def _define_layers() -> dict[str, type]:
         def get_config(self) -> dict:
             return {**super().get_config(), "weights": self.initial_weights}
 
+    @keras.saving.register_keras_serializable(package="crossmodal_helpers")
+    class InferenceMode(keras.layers.Layer):
+        """Call a trained model in inference mode, always: its dropout stays off.
+
+        Introduced in chapter 4 for late fusion. Freezing a model (``trainable = False``)
+        stops its weights from changing, but in Keras 3 it does not switch its ``Dropout``
+        layers to inference: a frozen model inside a model that is being fitted still drops
+        units at random. Nor does writing ``model(x, training=False)`` when building a
+        functional model help, because the outer model passes its own ``training`` flag on
+        to every layer it calls. This layer calls ``model(x, training=False)`` inside its own
+        ``call``, which takes no ``training`` argument, so the flag cannot be overridden.
+        """
+
+        def __init__(self, model: Any, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            if not isinstance(model, keras.Model):
+                raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+            self.model = model
+
+        def build(self, input_shape: Any) -> None:
+            self.model.build(input_shape)
+
+        def call(self, inputs: Any) -> Any:
+            return self.model(inputs, training=False)
+
+        def compute_output_shape(self, input_shape: Any) -> Any:
+            return self.model.compute_output_shape(input_shape)
+
+        def get_config(self) -> dict:
+            return {
+                **super().get_config(),
+                "model": keras.saving.serialize_keras_object(self.model),
+            }
+
+        @classmethod
+        def from_config(cls, config: dict) -> InferenceMode:
+            config = dict(config)
+            config["model"] = keras.saving.deserialize_keras_object(config["model"])
+            return cls(**config)
+
     return {
         "ConcatFusion": ConcatFusion,
         "GatedFusion": GatedFusion,
         "AttentionFusion": AttentionFusion,
         "ModalityDropout": ModalityDropout,
         "LateFusion": LateFusion,
+        "InferenceMode": InferenceMode,
     }
 
 
 #: Names of the Keras layer classes, defined on first access (``fusion.GatedFusion``).
-LAYER_NAMES = ("ConcatFusion", "GatedFusion", "AttentionFusion", "ModalityDropout", "LateFusion")
+LAYER_NAMES = (
+    "ConcatFusion",
+    "GatedFusion",
+    "AttentionFusion",
+    "ModalityDropout",
+    "LateFusion",
+    "InferenceMode",
+)
 _keras_layers = LazyClasses(__name__, LAYER_NAMES, _define_layers)
 __getattr__ = _keras_layers.module_getattr
 
@@ -551,8 +600,10 @@ def _input_like(encoder: Any) -> Any:
 def build_unimodal_model(encoder: Any, head: Any, *, name: str) -> Any:
     """One modality alone: ``head(encoder(x))``. Introduced in chapter 4.
 
-    The single-modality baselines use the very encoders and heads the fused models use,
-    so that any difference comes from the fusion.
+    The single-modality baselines are built from the same encoder and head builders as the
+    joint models, so a single-modality model and a joint model differ in the fusion only
+    (the joint head reads the wider fused vector). Early fusion has no encoders; its
+    control is :func:`build_image_mlp`.
     """
     import keras
 
@@ -609,18 +660,59 @@ def build_early_fusion_model(
     Introduced in chapter 4. Inputs ``[image, words]``; the flattened pixels and the word
     counts are joined into one vector $[x; t]$ that a one-hidden-layer network classifies.
     """
-    image_shape = _check_image_shape(image_shape)
     vocab_size = check_count(vocab_size, "vocab_size", minimum=2)
+    return _raw_feature_mlp(
+        image_shape, vocab_size, n_classes, hidden=hidden, dropout=dropout, name="early_fusion"
+    )
+
+
+def build_image_mlp(
+    image_shape: Sequence[int],
+    n_classes: int,
+    *,
+    hidden: int = 128,
+    dropout: float = 0.2,
+    name: str = "image_mlp",
+) -> Any:
+    """The control for early fusion: the same one-hidden-layer network on the pixels alone.
+
+    Introduced in chapter 4. Early fusion differs from the CNN image model in two ways at
+    once, the fusion point and the architecture (no convolutions); this model differs from
+    early fusion only in the missing word counts, so comparing the two isolates the fusion.
+    Input: the image.
+    """
+    return _raw_feature_mlp(image_shape, None, n_classes, hidden=hidden, dropout=dropout, name=name)
+
+
+def _raw_feature_mlp(
+    image_shape: Sequence[int],
+    vocab_size: int | None,
+    n_classes: int,
+    *,
+    hidden: int,
+    dropout: float,
+    name: str,
+) -> Any:
+    """Flattened pixels (joined with the word counts unless ``vocab_size`` is None), one
+    hidden ReLU layer, dropout and a softmax."""
+    image_shape = _check_image_shape(image_shape)
+    hidden = check_count(hidden, "hidden")
+    dropout = check_fraction(dropout, "dropout", closed=False)
+    n_classes = check_count(n_classes, "n_classes", minimum=2)
     import keras
 
     layers = keras.layers
     image = keras.Input(shape=image_shape, name="image")
-    words = keras.Input(shape=(vocab_size,), name="words")
-    joined = layers.Concatenate(name="raw_features")([layers.Flatten(name="pixels")(image), words])
-    x = layers.Dense(hidden, activation="relu", name="hidden")(joined)
-    x = layers.Dropout(check_fraction(dropout, "dropout", closed=False))(x)
-    outputs = layers.Dense(check_count(n_classes, "n_classes", minimum=2), activation="softmax")(x)
-    return keras.Model([image, words], outputs, name="early_fusion")
+    features = layers.Flatten(name="pixels")(image)
+    inputs: Any = image
+    if vocab_size is not None:
+        words = keras.Input(shape=(vocab_size,), name="words")
+        features = layers.Concatenate(name="raw_features")([features, words])
+        inputs = [image, words]
+    x = layers.Dense(hidden, activation="relu", name="hidden")(features)
+    x = layers.Dropout(dropout)(x)
+    outputs = layers.Dense(n_classes, activation="softmax")(x)
+    return keras.Model(inputs, outputs, name=name)
 
 
 def build_late_fusion_model(
@@ -634,9 +726,11 @@ def build_late_fusion_model(
     """Late fusion: combine the class probabilities of two trained single-modality models.
 
     Introduced in chapter 4. Inputs ``[image, words]``. The two models are frozen (their
-    ``trainable`` is set to False); a :class:`LateFusion` layer combines their outputs with
-    ``weights``, which are learned when ``trainable`` is True (fit the returned model on
-    held-out data, not on the data the two models were trained on).
+    ``trainable`` is set to False) and always run in inference mode (:class:`InferenceMode`),
+    so their dropout is off also while the fusion weights are fitted; a :class:`LateFusion`
+    layer combines their outputs with ``weights``, which are learned when ``trainable`` is
+    True (fit the returned model on held-out data, not on the data the two models were
+    trained on).
     """
     import keras
 
@@ -649,11 +743,14 @@ def build_late_fusion_model(
         )
     image_model.trainable = False
     text_model.trainable = False
+    layers = _keras_layers()
     image, words = _input_like(image_model), _input_like(text_model)
-    combine = _keras_layers()["LateFusion"](
-        weights, trainable=trainable, name="late_fusion_weights"
-    )
-    return keras.Model([image, words], combine([image_model(image), text_model(words)]), name=name)
+    votes = [
+        layers["InferenceMode"](model, name=f"{label}_inference")(tensor)
+        for model, label, tensor in ((image_model, "image", image), (text_model, "text", words))
+    ]
+    combine = layers["LateFusion"](weights, trainable=trainable, name="late_fusion_weights")
+    return keras.Model([image, words], combine(votes), name=name)
 
 
 # ------------------------------------------------------------------ training and evaluation
@@ -730,10 +827,14 @@ def accuracy_grid(
     image_levels: Sequence[float],
     text_rates: Sequence[float],
     seed: int = 0,
+    per_item: bool = False,
 ) -> dict[str, np.ndarray]:
     """Accuracy of each model at every (image noise level, text mask rate) setting.
 
-    Introduced in chapter 4. Returns ``{name: array (len(image_levels), len(text_rates))}``.
+    Introduced in chapter 4. Returns ``{name: array (len(image_levels), len(text_rates))}``;
+    with ``per_item=True`` it returns instead whether each item was classified correctly,
+    ``{name: bool array (len(image_levels), len(text_rates), len(labels))}``, for paired
+    comparisons and bootstrap intervals (its mean over the last axis is the accuracy).
     All settings share one seed, so the noise pattern of an item only grows with the level,
     and each model predicts all settings in one batch.
     """
@@ -754,8 +855,8 @@ def accuracy_grid(
     grid = {}
     for name, model in models.items():
         predicted = predict_pairs(model, noisy_images, words).argmax(axis=1)
-        correct = predicted == np.tile(labels, len(settings))
-        grid[name] = correct.reshape(shape).mean(axis=2)
+        correct = (predicted == np.tile(labels, len(settings))).reshape(shape)
+        grid[name] = correct if per_item else correct.mean(axis=2)
     return grid
 
 

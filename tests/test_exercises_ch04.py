@@ -86,8 +86,13 @@ def test_best_text_weight_accepts_any_best_weight_and_rejects_others():
 
 
 def test_which_fusion():
-    assert ch04.which_fusion({"a": "late", "b": "joint", "c": "Early"}).passed
-    wrong = ch04.which_fusion({"a": "late", "b": "late", "c": "early"})
+    assert ch04.which_fusion({"a": "late", "b": "joint", "c": "Early", "d": "late"}).passed
+    wrong = ch04.which_fusion({"a": "late", "b": "late", "c": "early", "d": "late"})
     assert not wrong.passed and "scenario (b)" in wrong.message
+    # Agreement on a label both classifiers predict needs no joint model (section 4.8).
+    joint_d = ch04.which_fusion({"a": "late", "b": "joint", "c": "early", "d": "joint"})
+    assert not joint_d.passed and "scenario (d)" in joint_d.message
+    assert "late" not in joint_d.hint and "joint" not in joint_d.hint
+    assert not ch04.which_fusion({"a": "late", "b": "joint", "c": "early"}).passed
     assert not ch04.which_fusion({"a": "late"}).passed
-    assert not ch04.which_fusion({"a": ..., "b": ..., "c": ...}).passed
+    assert not ch04.which_fusion({"a": ..., "b": ..., "c": ..., "d": ...}).passed

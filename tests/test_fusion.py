@@ -370,6 +370,16 @@ def test_build_head_and_text_encoder_check_their_arguments(keras):
         fusion.build_text_encoder(12.5)
 
 
+def test_early_fusion_and_its_image_mlp_control_differ_only_in_the_word_counts(keras):
+    early = fusion.build_early_fusion_model((12, 12, 1), 7, 10, hidden=8)
+    control = fusion.build_image_mlp((12, 12, 1), 10, hidden=8)
+    assert early.count_params() - control.count_params() == 7 * 8  # the words' input weights
+    kinds = [type(layer).__name__ for layer in control.layers]
+    assert kinds == ["InputLayer", "Flatten", "Dense", "Dropout", "Dense"]
+    with pytest.raises(ValueError, match="image_shape"):
+        fusion.build_image_mlp((12, 12), 10)
+
+
 def test_unimodal_and_early_fusion_models_are_fed_by_predict_pairs(keras, parts):
     images, words = fusion.make_inputs(_images(3), ["1", "2", "3"], parts["vocabulary"])
     image_model = fusion.build_unimodal_model(
@@ -377,7 +387,8 @@ def test_unimodal_and_early_fusion_models_are_fed_by_predict_pairs(keras, parts)
     )
     text_model = fusion.build_unimodal_model(parts["text_encoder"], fusion.build_head(10), name="t")
     early = fusion.build_early_fusion_model((12, 12, 1), len(parts["vocabulary"]), 10, hidden=8)
-    for model in (image_model, text_model, early):
+    control = fusion.build_image_mlp((12, 12, 1), 10, hidden=8)
+    for model in (image_model, text_model, early, control):
         assert fusion.predict_pairs(model, images, words).shape == (3, 10)
     with pytest.raises(ValueError, match="expects inputs of shapes"):
         fusion.predict_pairs(image_model, np.zeros((3, 10, 10, 1), np.float32), words)
@@ -402,6 +413,79 @@ def test_late_fusion_model_freezes_and_multiplies(keras, parts, digit_text_model
     other = keras.Model(two, keras.layers.Dense(2, activation="softmax")(two))
     with pytest.raises(ValueError, match="same classes"):
         fusion.build_late_fusion_model(image_model, other)
+
+
+def _dropout_model(keras, width: int, name: str, probe: list | None = None):
+    """A softmax over ``width`` classes behind a heavy Dropout; ``probe`` collects the
+    ``training`` flag the model's layers are called with."""
+
+    class TrainingProbe(keras.layers.Layer):
+        def call(self, x, training=None):
+            probe.append(training)
+            return x
+
+    inputs = keras.Input((width,))
+    x = inputs if probe is None else TrainingProbe()(inputs)
+    x = keras.layers.Dropout(0.9)(keras.layers.Dense(width, name=f"{name}_dense")(x))
+    return keras.Model(inputs, keras.layers.Softmax()(x), name=name)
+
+
+def test_late_fusion_runs_its_frozen_models_in_inference_mode(keras):
+    """Freezing does not switch Dropout off in Keras 3; late fusion must, also inside fit."""
+    seen = {"image": [], "text": []}
+    first = _dropout_model(keras, 4, "first", seen["image"])
+    second = _dropout_model(keras, 4, "second", seen["text"])
+    rng = np.random.default_rng(0)
+    x, t = rng.normal(size=(64, 4)).astype("float32"), rng.normal(size=(64, 4)).astype("float32")
+    y = rng.integers(0, 4, 64)
+    frozen_weights = [w.copy() for w in first.get_weights() + second.get_weights()]
+    late = fusion.build_late_fusion_model(first, second, trainable=True)
+    # Called as during fit, the output is deterministic and equals inference.
+    in_training = [keras.ops.convert_to_numpy(late([x, t], training=True)) for _ in range(2)]
+    inference = keras.ops.convert_to_numpy(late([x, t], training=False))
+    np.testing.assert_allclose(in_training[0], in_training[1], rtol=1e-6)
+    np.testing.assert_allclose(in_training[0], inference, rtol=1e-6)
+    seen["image"].clear(), seen["text"].clear()
+    fusion.fit_classifier(late, [x, t], y, epochs=2, batch_size=16)
+    # Inside fit, the frozen models were called (traced) in inference mode only ...
+    assert seen["image"] and seen["text"]
+    assert not any(seen["image"]) and not any(seen["text"])
+    # ... their weights did not move, and the two fusion weights did.
+    after = first.get_weights() + second.get_weights()
+    for before, now in zip(frozen_weights, after, strict=True):
+        np.testing.assert_array_equal(before, now)
+    assert not np.allclose(late.get_layer("late_fusion_weights").get_weights()[0], 1.0)
+
+
+def test_a_functional_training_false_is_overridden_so_the_wrapper_is_needed(keras):
+    """Why InferenceMode exists: ``model(x, training=False)`` in a functional graph does
+    not survive an outer call with training=True (if Keras changes this, the wrapper can go)."""
+    inner = _dropout_model(keras, 4, "inner")
+    inputs = keras.Input((4,))
+    naive = keras.Model(inputs, inner(inputs, training=False))
+    wrapped = keras.Model(inputs, fusion.InferenceMode(inner)(inputs))
+    x = np.ones((256, 4), "float32")
+    expected = keras.ops.convert_to_numpy(inner(x))
+    naive_out = keras.ops.convert_to_numpy(naive(x, training=True))
+    wrapped_out = keras.ops.convert_to_numpy(wrapped(x, training=True))
+    assert not np.allclose(naive_out, expected, atol=1e-3)  # Dropout(0.9) was active
+    np.testing.assert_allclose(wrapped_out, expected, rtol=1e-6)
+
+
+def test_inference_mode_checks_its_model_and_round_trips_through_a_saved_file(keras, tmp_path):
+    with pytest.raises(TypeError, match="keras.Model"):
+        fusion.InferenceMode(keras.layers.Dense(3))
+    first, second = _dropout_model(keras, 3, "a"), _dropout_model(keras, 3, "b")
+    late = fusion.build_late_fusion_model(first, second)
+    path = tmp_path / "late.keras"
+    late.save(path)
+    loaded = keras.models.load_model(path)
+    x = np.random.default_rng(1).normal(size=(5, 3)).astype("float32")
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded([x, x], training=True)),
+        keras.ops.convert_to_numpy(late([x, x])),
+        rtol=1e-5,
+    )
 
 
 def test_fit_classifier_trains_quietly_and_checks_labels(keras, digit_text_model):
@@ -435,6 +519,19 @@ def test_accuracy_grid_measures_each_setting(keras, digit_text_model):
     assert accuracy.shape == (2, 2)
     np.testing.assert_allclose(accuracy[:, 0], 1.0)  # clean text: the reader is always right
     np.testing.assert_allclose(accuracy[:, 1], 0.1)  # all masked: it answers 0, right for 1 in 10
+    right = fusion.accuracy_grid(
+        {"reader": reader},
+        _images(40),
+        texts,
+        labels,
+        vocabulary,
+        image_levels=(0.0, 1.0),
+        text_rates=(0.0, 1.0),
+        per_item=True,
+    )["reader"]
+    assert right.shape == (2, 2, 40) and right.dtype == bool
+    np.testing.assert_allclose(right.mean(axis=2), accuracy)
+    np.testing.assert_array_equal(right[0, 1], labels == 0)  # all masked: right on the zeros
     with pytest.raises(ValueError, match="pairs of equal length"):
         fusion.accuracy_grid(
             {"reader": reader},

@@ -105,21 +105,25 @@ def best_text_weight(answer: Any, p_image: Any, p_text: Any, labels: Any) -> Fee
 
 
 def which_fusion(answers: Any) -> Feedback:
-    """Check exercise 'Which fusion?': a dict mapping 'a', 'b', 'c' to early, late or joint."""
-    expected = {"a": "late", "b": "joint", "c": "early"}
+    """Check exercise 'Which fusion?': a dict mapping 'a' to 'd' to early, late or joint."""
+    expected = {"a": "late", "b": "joint", "c": "early", "d": "late"}
     options = ["early", "late", "joint"]
     if not isinstance(answers, dict) or sorted(answers) != sorted(expected):
         return Feedback(
             False,
-            "answers must be a dict with the keys 'a', 'b' and 'c'",
-            "write answers = {'a': 'late', 'b': ..., 'c': ...}",
+            "answers must be a dict with the keys 'a', 'b', 'c' and 'd'",
+            "write answers = {'a': 'late', 'b': ..., 'c': ..., 'd': ...}",
         )
     hints = {
         "a": "which strategy needs no paired training data and multiplies evidence that is "
         "independent given the class?",
-        "b": "can a model that sees one modality at a time ever tell whether the two agree?",
+        "b": "is there a fixed set of labels that a photo model and a headline model could each "
+        "be trained to predict, so that their predictions could be compared? If not, where "
+        "must the comparison be learned?",
         "c": "which strategy lets one classifier see the raw signals of both modalities side "
         "by side?",
+        "d": "the two classifiers of (a) already predict the category of the photo and of the "
+        "caption: what could you do with their two predictions (section 4.8)?",
     }
     for key in sorted(expected):
         feedback = check_choice(answers[key], expected[key], options, hint=hints[key])

@@ -254,6 +254,115 @@ def test_description_codes_point_towards_their_images_and_lie_nearer_the_centre(
     assert r["text_image_distance_ratio_max"] < 1
 
 
+def test_joint_fusion_gain_holds_beyond_the_bootstrap_interval_and_for_every_seed():
+    """Chapter 4.7: the joint gain over the better single model at the noisy setting is
+    outside the test-set noise, and every training seed of the joint model keeps it."""
+    recorded = _load("04_fusion")["results"]
+    assert recorded["joint_gain_low"] > 0
+    assert recorded["joint_seeds_gain_min"] >= 0.05
+
+
+def test_text_model_fails_on_arithmetic_and_the_modalities_fail_on_different_pairs():
+    """Chapter 4.3: the text model reads every kind but arithmetic; few pairs defeat both."""
+    recorded = _load("04_fusion")["results"]
+    assert recorded["text_clean_other_kinds_min"] > recorded["text_clean_arithmetic"] + 0.1
+    fewest = min(recorded["clean_errors_image"], recorded["clean_errors_text"])
+    assert recorded["clean_errors_both"] < fewest / 4
+
+
+def test_learned_late_fusion_weights_soften_both_models():
+    """Chapter 4.5: both learned weights are below 1."""
+    recorded = _load("04_fusion")["results"]
+    assert recorded["late_w_image"] < 1 and recorded["late_w_text"] < 1
+
+
+def test_the_oracle_is_close_to_the_independence_formula():
+    """Chapter 4.7: with independent noise, the counted oracle is close to 1 - (1-a)(1-b)."""
+    recorded = _load("04_fusion")["results"]
+    assert abs(recorded["oracle_noisy"] - recorded["independent_oracle_noisy"]) < 0.02
+
+
+def test_the_joint_gain_peaks_where_both_modalities_are_damaged():
+    """Chapter 4.7, lesson 1 and the right panel of the noise-sweep figure."""
+    recorded = _load("04_fusion")["results"]
+    assert recorded["joint_gain_peak_level"] > 0 and recorded["joint_gain_peak_rate"] > 0
+    assert recorded["joint_gain_clean_edges_points"] < recorded["joint_gain_peak_points"] / 2
+
+
+def test_fusion_helps_even_when_both_modalities_are_clean():
+    """Chapter 4.7, lesson 1: a clean modality does not make the other useless."""
+    recorded = _load("04_fusion")["results"]
+    assert recorded["clean_late_gain_low"] > 0
+    assert recorded["clean_joint_gain_mean"] > 0
+
+
+def test_a_destroyed_image_drags_joint_fusion_below_the_clean_text():
+    """Chapter 4.7, lesson 1: image at level 1, clean text: joint fusion < text alone."""
+    recorded = _load("04_fusion")["results"]
+    assert recorded["corner_joint_minus_text_high"] < 0
+
+
+def test_late_fusion_is_hard_to_beat_on_independent_evidence():
+    """Chapter 4.7, lesson 2: no joint model, of any seed, gains over late fusion on average
+    over the grid by more than a point."""
+    recorded = _load("04_fusion")["results"]
+    best_joint = max(
+        recorded["concat_grid_mean"], recorded["gated_grid_mean"], recorded["joint_seeds_grid_max"]
+    )
+    assert recorded["late_grid_mean"] >= best_joint - 0.01
+
+
+def test_early_fusion_gains_over_its_pixel_control_but_drowns_clean_text():
+    """Chapter 4.7, lesson 3: the control separates fusion from architecture."""
+    recorded = _load("04_fusion")["results"]
+    assert recorded["early_minus_control_low"] > 0
+    assert recorded["cnn_minus_control_low"] > 0
+    assert recorded["early_clean_text"] < recorded["text_clean_text"] - 0.1
+
+
+def test_the_gate_moves_towards_the_intact_modality():
+    """Chapter 4.7, the gate figure: noisier image -> lower gate; masked text -> higher."""
+    recorded = _load("04_fusion")["results"]
+    assert recorded["gate_image_destroyed"] < recorded["gate_clean"] < recorded["gate_text_masked"]
+
+
+def test_late_agreement_detects_mismatches_and_beats_the_joint_head():
+    """Chapter 4.8: combining two single-modality models detects mismatched pairs."""
+    recorded = _load("04_fusion")["results"]
+    for key in ("match_top_agree_accuracy", "match_agreement_accuracy", "match_accuracy"):
+        assert recorded[key] >= recorded["match_majority"] + 0.3, key
+    assert recorded["agreement_minus_joint_low"] > 0
+
+
+def test_modality_dropout_rescues_a_missing_image_at_little_cost():
+    """Chapter 4.9 (means over three seeds): a blank image hurts more than a blank text;
+    modality dropout fixes it for every seed, at little cost with both modalities."""
+    recorded = _load("04_fusion")["results"]
+    assert recorded["image_missing_without_dropout"] < recorded["text_missing_without_dropout"]
+    assert recorded["dropout_gain_image_missing_low"] > 0
+    assert recorded["dropout_gain_image_missing_seed_min"] > 0
+    assert recorded["dropout_gain_both_low"] > -0.02
+
+
+def test_training_on_masked_text_helps_when_every_word_is_masked():
+    """Chapter 4.9: joint models trained on masked text cope better with fully masked
+    descriptions than clean-trained ones, for every pair of seeds."""
+    recorded = _load("04_fusion")["results"]
+    assert recorded["noisy_minus_clean_trained_masked_low"] > 0
+    assert recorded["noisy_minus_clean_trained_masked_seed_min"] > 0
+
+
+def test_joint_fusion_beats_the_better_single_modality_on_shapes_scenes():
+    """Chapter 4.10: over all test scenes the joint model gains on the better single one."""
+    recorded = _load("04_fusion")["results"]
+    assert recorded["scene_joint_gain_low"] > 0
+
+
+def test_shared_code_probe_is_at_least_as_good_as_the_image_only_code():
+    recorded = _load("05_autoencoders")["results"]
+    assert recorded["probe_accuracy_shared"] >= recorded["probe_accuracy_image_only"]
+
+
 def test_the_scale_enlarges_the_softmax_jacobian_but_shrinks_the_query_gradient():
     """Chapter 6.3: the scaled softmax is less saturated, yet q and k get less gradient."""
     recorded = _load("06_attention")["results"]
