@@ -497,8 +497,10 @@ def fit_cca(
     covariances $C_{xx}$, $C_{yy}$, $C_{xy}$ (ridge-regularised by ``regularization`` times
     their mean variance), the singular value decomposition
     $C_{xx}^{-1/2} C_{xy} C_{yy}^{-1/2} = U S V^\\top$ gives $a_k = C_{xx}^{-1/2} u_k$,
-    $b_k = C_{yy}^{-1/2} v_k$ and the canonical correlations $S_{kk}$. Closed form, no
-    iterations; x and y are (pairs, features).
+    $b_k = C_{yy}^{-1/2} v_k$ and the canonical correlations $S_{kk}$ — exactly so with
+    ``regularization=0``, where the directions are those of scikit-learn's iterative
+    ``CCA``; the ridge moves both. Closed form, no iterations; x and y are (pairs,
+    features).
     """
     x, y = check_numeric_array(x, "x", ndim=2), check_numeric_array(y, "y", ndim=2)
     if len(x) != len(y):

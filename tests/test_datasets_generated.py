@@ -305,6 +305,34 @@ def test_inconsistent_caption_changes_exactly_one_stated_attribute(scenes):
     assert seen == set(shapes.ATTRIBUTES)
 
 
+def test_inconsistent_caption_mentions_objects_in_the_order_of_the_stated_positions(scenes):
+    """A moved object is mentioned where its new position puts it, so the order of the
+    mentions never betrays a fake (chapter 9): as in a true caption, the objects are
+    mentioned in the reading order of the positions the caption claims."""
+    rng = np.random.default_rng(1)
+    reordered = 0
+    for i in range(len(scenes)):
+        scene = scenes.meta["scene"][i]
+        fake = shapes.inconsistent_caption(scene, rng)
+        owners = [o for o in fake["token_objects"] if o >= 0]
+        order = list(dict.fromkeys(owners))  # the objects in the order they are mentioned
+        claimed = [obj["position"] for obj in scene["objects"]]
+        if fake["attribute"] == "position":
+            claimed[fake["object"]] = fake["new"]
+        cells = [shapes.POSITIONS.index(claimed[j]) for j in order]
+        assert cells == sorted(cells), fake["caption"]
+        assert sorted(order) == list(range(len(scene["objects"])))
+        reordered += order != sorted(order)
+    assert reordered > 0  # some moves do pass another object
+
+
+def test_true_captions_do_not_depend_on_the_mismatch_rate():
+    clean = datasets.load("shapes", split="all", n=300, seed=4)
+    mixed = datasets.load("shapes", split="all", n=300, seed=4, mismatch_rate=0.7)
+    for i in np.flatnonzero(mixed.meta["is_consistent"]):
+        assert mixed.texts[i] == clean.texts[i]
+
+
 def test_inconsistent_caption_needs_a_generator(scenes):
     with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
         shapes.inconsistent_caption(scenes.meta["scene"][0], 0)

@@ -413,6 +413,22 @@ def test_fit_cca_finds_the_canonical_correlations_of_scikit_learn():
         assert ours.correlations[k] == pytest.approx(reference, abs=1e-3)
 
 
+def test_fit_cca_without_the_ridge_finds_the_directions_of_scikit_learn():
+    """Chapter 8.6: with regularization=0 the projections are scikit-learn's (up to sign and
+    scale); with the ridge they are not exactly."""
+    from sklearn.cross_decomposition import CCA
+
+    x, y = _correlated()
+    theirs = CCA(n_components=2, max_iter=5000, tol=1e-12).fit(x, y)
+    a, b = theirs.transform(x, y)
+    ours = retrieval.fit_cca(x, y, n_components=2, regularization=0.0)
+    for k in range(2):
+        assert abs(np.corrcoef(ours.transform_x(x)[:, k], a[:, k])[0, 1]) > 0.9999
+        assert abs(np.corrcoef(ours.transform_y(y)[:, k], b[:, k])[0, 1]) > 0.9999
+    ridge = retrieval.fit_cca(x, y, n_components=2, regularization=0.1)
+    assert abs(np.corrcoef(ridge.transform_x(x)[:, 0], a[:, 0])[0, 1]) < 0.99
+
+
 def test_fit_cca_projections_are_correlated_pairs_and_uncorrelated_directions():
     x, y = _correlated()
     cca = retrieval.fit_cca(x, y, n_components=2, regularization=0.0)

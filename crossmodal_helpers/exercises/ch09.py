@@ -41,7 +41,7 @@ F1_PREDICTED = [
 #: The detector and feed of exercise 'The base rate': recall, false-positive rate, prevalence.
 BASE_RATE = {"recall": 0.9, "false_positive_rate": 0.05, "prevalence": 0.02}
 
-#: The options of exercise 'Why one modality cannot see a fake'.
+#: The options of exercise 'Why one modality cannot see these fakes'.
 CHANCE_OPTIONS = (
     "the encoders are too small",
     "fakeness is a property of the pair",
@@ -95,7 +95,7 @@ def base_rate(answer: Any) -> Feedback:
 
 
 def why_chance(answer: Any) -> Feedback:
-    """Check exercise 'Why one modality cannot see a fake' (multiple choice)."""
+    """Check exercise 'Why one modality cannot see these fakes' (multiple choice)."""
     return check_choice(
         answer,
         CHANCE_OPTIONS[1],
