@@ -79,7 +79,7 @@ student: book
 
 # Colab's published image (colab/pins.txt) in .venv-colab, built once; every chapter runs
 # outside the repository with a kernel of that environment and a stand-in google.colab.
-colab-check: venv
+colab-check: venv node_modules/.installed
 	$(PY) scripts/colab_check.py
 
 # The Colab edition needs the executed chapters of `make test` (in $(NBMAKE_DIR)).
