@@ -19,7 +19,9 @@ VENDOR := book/_static/vendor
 NBMAKE_DIR := .nbmake
 BOOK_FLAGS := --config book/_config.yml --toc book/_toc.yml -W -n --keep-going --all
 
-export CROSSMODAL_RESULTS_DIR := $(CURDIR)/_build/results
+# The book's results files: only the book's own build and tests write them. Other runs
+# (a reader's, `make bench`, `make colab-check`) write elsewhere (crossmodal_helpers/results.py).
+book test: export CROSSMODAL_RESULTS_DIR := $(CURDIR)/_build/results
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
@@ -54,6 +56,7 @@ $(VENDOR)/.copied: node_modules/.installed
 book: venv assets
 	$(PY) scripts/cache_guard.py
 	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
+	$(PY) scripts/cache_guard.py --check
 	@echo "website: $(CURDIR)/_build/html/index.html"
 
 # The notebooks run once, under nbmake; their executed copies fill the book's execution

@@ -1,12 +1,21 @@
 """A chapter's key results, recorded as it runs and saved for the book and the benchmark.
 
-Introduced in chapter 1. Each executed chapter leaves ``_build/results/<chapter>.json``::
+Introduced in chapter 1. Each executed chapter leaves ``<folder>/<chapter>.json``::
 
-    {"wall_seconds": 41.2, "results": {"cnn_accuracy": 0.981}}
+    {"run": "5f0c2a9e41d7b3c8", "wall_seconds": 41.2, "results": {"cnn_accuracy": 0.981}}
 
-The folder is ``$CROSSMODAL_RESULTS_DIR`` when set, else ``_build/results`` under the
-checkout that contains the working directory; outside a checkout (e.g. on Colab) results
-are kept in memory only.
+``run`` names the execution: :func:`start` draws a new one each time. A chapter that read
+other chapters' files (chapter 10's model table, through :func:`load_all`) also lists the
+runs it read under ``"inputs"``. The last cell of a chapter, ``results.summary()``, carries
+the same record in its output's metadata (key :data:`NOTEBOOK_KEY`), so an executed
+notebook says which results it produced, and the book's results files can be checked
+against (and rebuilt from) the executions whose pages the book shows.
+
+The folder is ``$CROSSMODAL_RESULTS_DIR`` when set: the book's build and tests set it to
+the book's ``_build/results``. Otherwise it is ``_build/results-local`` under the checkout
+that contains the working directory, so a reader's own runs (or a partial one) never
+overwrite the numbers the book shows; outside a checkout (e.g. on Colab) results are kept
+in memory only.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import json
 import math
 import os
 import re
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,35 +34,47 @@ from typing import Any
 import numpy as np
 
 RESULTS_ENV = "CROSSMODAL_RESULTS_DIR"
+#: The folder of a checkout that runs write to when ``$CROSSMODAL_RESULTS_DIR`` is unset.
+LOCAL_RESULTS = Path("_build") / "results-local"
+#: The output-metadata key under which ``summary()`` leaves the chapter's record.
+NOTEBOOK_KEY = "crossmodal_results"
 GLUE_MIME_PREFIX = "application/papermill.record/"
 _KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 _chapter: str | None = None
+_run: str | None = None
 _started: float | None = None
 _results: dict[str, float | int | str] = {}
+_inputs: dict[str, str] = {}
 
 
 def results_dir() -> Path | None:
-    """Return the folder results are written to, or None outside a checkout."""
+    """Return the folder results are written to and read from, or None outside a checkout.
+
+    Introduced in chapter 1. ``$CROSSMODAL_RESULTS_DIR`` when set, else
+    ``_build/results-local`` under the checkout that contains the working directory.
+    """
     if os.environ.get(RESULTS_ENV):
         return Path(os.environ[RESULTS_ENV])
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if (folder / "book" / "_config.yml").is_file():
-            return folder / "_build" / "results"
+            return folder / LOCAL_RESULTS
     return None
 
 
 def start(chapter: str) -> None:
-    """Begin a chapter's record and start its wall-clock timer."""
-    global _chapter, _started
+    """Begin a chapter's record under a new run id and start its wall-clock timer."""
+    global _chapter, _run, _started
     if not isinstance(chapter, str) or not re.fullmatch(r"[A-Za-z0-9_]+", chapter):
         raise ValueError(
             f"chapter must be a notebook stem such as '01_crossmodal_data', got {chapter!r}"
         )
     _chapter = chapter
+    _run = secrets.token_hex(8)
     _started = time.perf_counter()
     _results.clear()
+    _inputs.clear()
 
 
 def _check_value(key: str, value: Any) -> float | int | str:
@@ -147,47 +169,113 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     ipy_display({prefix + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
 
 
-def summary() -> dict[str, Any]:
+class Summary(dict):
+    """A chapter's record as its last cell shows it. Introduced in chapter 1.
+
+    A plain dict (chapter, run, wall seconds, results, and the inputs read, if any) that
+    displays as chapter, wall seconds and results, and leaves the whole record in the
+    output's metadata under :data:`NOTEBOOK_KEY`, where :func:`notebook_record` finds it.
+    """
+
+    def _shown(self) -> dict[str, Any]:
+        return {key: self[key] for key in ("chapter", "wall_seconds", "results")}
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.pretty(self._shown())
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, str], dict[str, Any]]:
+        from IPython.lib.pretty import pretty
+
+        return {"text/plain": pretty(self._shown())}, {NOTEBOOK_KEY: dict(self)}
+
+
+def summary() -> Summary:
     """Save the chapter's record one last time and return it (the last cell of a chapter)."""
-    save()
-    return current()
+    record_ = Summary(current())
+    _write(record_)
+    return record_
 
 
 def current() -> dict[str, Any]:
-    """Return the running chapter's record: chapter, wall seconds so far and results."""
-    if _chapter is None or _started is None:
+    """Return the running chapter's record: chapter, run id, wall seconds so far, results.
+
+    A chapter that has read other chapters' results files also has ``inputs``, the run
+    of each file it read.
+    """
+    if _chapter is None or _started is None or _run is None:
         raise RuntimeError("no chapter is being recorded: call results.start(chapter) first")
-    return {
+    record_: dict[str, Any] = {
         "chapter": _chapter,
+        "run": _run,
         "wall_seconds": round(time.perf_counter() - _started, 2),
         "results": dict(_results),
     }
+    if _inputs:
+        record_["inputs"] = dict(_inputs)
+    return record_
 
 
-def save() -> Path | None:
-    """Write the running chapter's record to its JSON file; return the path (None on Colab)."""
-    folder = results_dir()
-    if folder is None:
-        return None
-    record_ = current()
+def file_payload(record_: dict[str, Any]) -> dict[str, Any]:
+    """What a chapter's results file holds for ``record_``: the record without its chapter."""
+    return {key: value for key, value in record_.items() if key != "chapter"}
+
+
+def write_record(record_: dict[str, Any], folder: Path) -> Path:
+    """Write ``record_`` (as :func:`current` returns it) to ``folder/<chapter>.json``.
+
+    Introduced in chapter 1. The file is replaced in one step, so a reader never sees half
+    of it.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{record_['chapter']}.json"
-    payload = {"wall_seconds": record_["wall_seconds"], "results": record_["results"]}
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    text = json.dumps(file_payload(record_), indent=2, sort_keys=True) + "\n"
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return path
 
 
+def _write(record_: dict[str, Any]) -> Path | None:
+    folder = results_dir()
+    return None if folder is None else write_record(record_, folder)
+
+
+def save() -> Path | None:
+    """Write the running chapter's record to its JSON file; return the path (None on Colab)."""
+    return _write(current())
+
+
 def load_all(folder: Path | str | None = None) -> dict[str, dict[str, Any]]:
-    """Read every chapter's results file: ``{chapter: {"wall_seconds", "results"}}``."""
+    """Read every chapter's results file: ``{chapter: {"run", "wall_seconds", "results"}}``.
+
+    While a chapter is being recorded, the run of every other chapter's file it reads is
+    noted in its record (``inputs``), so a book build can tell when the numbers it read
+    are no longer those of the pages beside it.
+    """
     folder = Path(folder) if folder is not None else results_dir()
     if folder is None or not folder.is_dir():
         return {}
     out = {}
     for path in sorted(folder.glob("*.json")):
         out[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+        if _chapter is not None and path.stem != _chapter:
+            _inputs[path.stem] = str(out[path.stem].get("run", ""))
     return out
+
+
+def notebook_record(notebook: dict[str, Any]) -> dict[str, Any] | None:
+    """The record an executed chapter left in its ``results.summary()`` output, or None.
+
+    Introduced in chapter 1. ``notebook`` is an executed notebook as ``nbformat`` reads
+    it; None when no output carries a record (not executed, or stopped before its end).
+    """
+    found = None
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            record_ = output.get("metadata", {}).get(NOTEBOOK_KEY)
+            if isinstance(record_, dict):
+                found = record_
+    return found
 
 
 def format_value(value: Any) -> str:
@@ -195,12 +283,3 @@ def format_value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
-
-
-def table(records: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
-    """Rows (chapter, wall seconds, results) for the benchmark and the book's results page."""
-    rows = []
-    for chapter, data in sorted(records.items()):
-        res = ", ".join(f"{k}={format_value(v)}" for k, v in sorted(data["results"].items()))
-        rows.append((chapter, f"{data['wall_seconds']:.1f}", res or "-"))
-    return rows

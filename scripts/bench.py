@@ -1,15 +1,21 @@
 """Benchmark the book: execute every chapter afresh and time the data loaders.
 
     python scripts/bench.py notebooks/*.ipynb
+    python scripts/bench.py --results-dir DIR notebooks/*.ipynb   # keep the results files
 
 Prints one row per chapter (wall seconds measured around the whole execution, kernel
 start included; the seconds the chapter recorded itself; its key results), the total
 against the 20-minute book budget, and the cold and cached load time of every data set.
 Timing lives here, in a benchmark, never in a timed test.
+
+The chapters write their results files to a temporary folder of this run (or to
+``--results-dir``), never to the book's ``_build/results``, whose files belong to the
+executions the website shows.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -35,10 +41,12 @@ def run_notebook(path: Path) -> float:
     return time.perf_counter() - start
 
 
-def bench_chapters(paths: list[Path]) -> None:
+def bench_chapters(paths: list[Path], folder: Path) -> None:
+    """Execute each chapter with its results written to ``folder``; print the table."""
     from crossmodal_helpers import results
 
-    os.environ.setdefault(results.RESULTS_ENV, str(ROOT / "_build" / "results"))
+    os.environ[results.RESULTS_ENV] = str(folder)
+    print(f"results files of this run: {folder}")
     print(f"{'chapter':<26} {'wall s':>7} {'recorded s':>10}  budget  key results")
     total = 0.0
     for path in paths:
@@ -75,8 +83,15 @@ def bench_datasets() -> None:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(p) for p in argv] or sorted((ROOT / "notebooks").glob("*.ipynb"))
-    bench_chapters(paths)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="chapters (default: all)")
+    parser.add_argument(
+        "--results-dir", type=Path, help="folder for the results files (default: a temporary one)"
+    )
+    args = parser.parse_args(argv)
+    paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    folder = args.results_dir or Path(tempfile.mkdtemp(prefix="crossmodal-bench-"))
+    bench_chapters(paths, folder.resolve())
     bench_datasets()
     return 0
 

@@ -72,13 +72,13 @@ def test_bad_chapter_names_are_refused(chapter):
         results.start(chapter)
 
 
-def test_table_reads_back_every_chapter(chapter, tmp_path):
+def test_load_all_reads_back_every_chapter(chapter, tmp_path):
     results.record("accuracy", 0.98765)
     (tmp_path / "00_other.json").write_text(json.dumps({"wall_seconds": 12.0, "results": {}}))
-    rows = results.table(results.load_all(tmp_path))
-    assert rows[0] == ("00_other", "12.0", "-")
-    assert rows[1][0] == "99_test_chapter"
-    assert rows[1][2] == "accuracy=0.9877"
+    records = results.load_all(tmp_path)
+    assert sorted(records) == ["00_other", "99_test_chapter"]
+    assert records["99_test_chapter"]["results"] == {"accuracy": 0.98765}
+    assert results.format_value(0.98765) == "0.9877"
 
 
 def test_outside_a_checkout_nothing_is_written(tmp_path, monkeypatch):
@@ -89,6 +89,67 @@ def test_outside_a_checkout_nothing_is_written(tmp_path, monkeypatch):
     results.record("accuracy", 0.5)
     assert list(tmp_path.iterdir()) == []
     assert results.current()["results"] == {"accuracy": 0.5}
+
+
+def test_a_run_in_a_checkout_leaves_the_books_results_alone(tmp_path, monkeypatch):
+    """Without $CROSSMODAL_RESULTS_DIR (a reader in JupyterLab, a benchmark) a run writes
+    to _build/results-local, never to the book's _build/results."""
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "_config.yml").write_text("title: x\n")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.delenv(results.RESULTS_ENV, raising=False)
+    monkeypatch.chdir(tmp_path / "notebooks")
+    results.start("99_test_chapter")
+    results.record("accuracy", 0.5)
+    assert (tmp_path / "_build" / "results-local" / "99_test_chapter.json").is_file()
+    assert not (tmp_path / "_build" / "results").exists()
+
+
+def test_each_start_is_a_new_run_and_the_file_names_it(chapter):
+    results.record("accuracy", 0.5)
+    first = json.loads(chapter.read_text())["run"]
+    results.start("99_test_chapter")
+    results.record("accuracy", 0.5)
+    second = json.loads(chapter.read_text())["run"]
+    assert first != second
+    assert second == results.current()["run"]
+
+
+def test_the_summary_output_carries_the_whole_record(chapter):
+    """The last cell's output shows chapter, wall seconds and results, and carries the
+    record (run id included) in its metadata, where notebook_record finds it."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    results.record("accuracy", 0.5)
+    summary = results.summary()
+    data, metadata = InteractiveShell.instance().display_formatter.format(summary)
+    assert "'accuracy': 0.5" in data["text/plain"] and "run" not in data["text/plain"]
+    assert metadata[results.NOTEBOOK_KEY] == dict(summary)
+    assert results.file_payload(summary) == json.loads(chapter.read_text())
+    executed = {
+        "cells": [
+            {"cell_type": "markdown", "source": "# title"},
+            {
+                "cell_type": "code",
+                "outputs": [{"output_type": "execute_result", "data": data, "metadata": metadata}],
+            },
+        ]
+    }
+    assert results.notebook_record(executed) == dict(summary)
+    executed["cells"][1]["outputs"] = []
+    assert results.notebook_record(executed) is None
+
+
+def test_a_chapter_notes_the_runs_of_the_files_it_reads(chapter, tmp_path):
+    (tmp_path / "03_other.json").write_text(
+        json.dumps({"run": "abc", "wall_seconds": 1.0, "results": {"x": 1}})
+    )
+    results.record("accuracy", 0.5)
+    results.load_all()
+    assert results.current()["inputs"] == {"03_other": "abc"}
+    assert json.loads(chapter.read_text()).get("inputs") is None
+    assert results.summary()["inputs"] == {"03_other": "abc"}
+    assert json.loads(chapter.read_text())["inputs"] == {"03_other": "abc"}
 
 
 def test_stopwatch_times_a_block(monkeypatch):

@@ -1,8 +1,11 @@
 """Sphinx extension: the ``results-table`` directive of the "Results and runtimes" page.
 
 The directive leaves a placeholder while pages are read; once every notebook has executed
-(write phase), the placeholder becomes a table built from ``_build/results/*.json``, the
-same files ``make bench`` prints.
+(write phase), the placeholder becomes a table built from the book's results files,
+``_build/results/*.json``. ``scripts/cache_guard.py`` ties each file to the execution whose
+page the book shows (and ``--check`` fails the build when one is not). Each result is its
+own ``<span class="result">`` (key, then ``result-value``), so a test can read the page
+value by value.
 """
 
 from __future__ import annotations
@@ -40,17 +43,31 @@ def _results_folder(app: Sphinx) -> Path:
     return Path(folder) if folder else Path(app.outdir).parent / "results"
 
 
-def _row(cells: tuple[str, ...]) -> nodes.row:
+def _row(cells: tuple[str | nodes.Node, ...]) -> nodes.row:
     row = nodes.row()
     for cell in cells:
         entry = nodes.entry()
-        entry += nodes.paragraph(text=cell)
+        entry += cell if isinstance(cell, nodes.Node) else nodes.paragraph(text=cell)
         row += entry
     return row
 
 
+def _results_cell(values: dict[str, object]) -> nodes.paragraph:
+    """``key=value, …`` with each pair in a ``result`` span and the value in ``result-value``."""
+    cell = nodes.paragraph()
+    for i, (key, value) in enumerate(sorted(values.items())):
+        if i:
+            cell += nodes.Text(", ")
+        pair = nodes.inline(classes=["result"])
+        pair += nodes.literal(text=key)
+        pair += nodes.Text("=")
+        pair += nodes.inline(text=results.format_value(value), classes=["result-value"])
+        cell += pair
+    return cell if values else nodes.paragraph(text="-")
+
+
 def _table(
-    header: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[int, ...]
+    header: tuple[str, ...], rows: list[tuple[str | nodes.Node, ...]], widths: tuple[int, ...]
 ) -> nodes.table:
     table = nodes.table(classes=["results-table"])
     group = nodes.tgroup(cols=len(header))
@@ -89,7 +106,11 @@ def replace_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> 
             node.replace_self(_table(header, _timing_rows(records), (40, 20, 40)))
         elif records:
             header = ("chapter", "wall seconds", "key results")
-            node.replace_self(_table(header, results.table(records), (25, 12, 63)))
+            rows = [
+                (chapter, f"{data['wall_seconds']:.1f}", _results_cell(data["results"]))
+                for chapter, data in sorted(records.items())
+            ]
+            node.replace_self(_table(header, rows, (25, 12, 63)))
         else:
             node.replace_self(
                 nodes.paragraph(text="No chapter has recorded results yet: run `make book`.")
