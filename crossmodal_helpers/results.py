@@ -216,7 +216,10 @@ def current() -> dict[str, Any]:
 
 
 def file_payload(record_: dict[str, Any]) -> dict[str, Any]:
-    """What a chapter's results file holds for ``record_``: the record without its chapter."""
+    """What a chapter's results file holds for ``record_``: the record without its chapter.
+
+    Introduced in chapter 1.
+    """
     return {key: value for key, value in record_.items() if key != "chapter"}
 
 

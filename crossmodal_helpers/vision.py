@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import importlib
 import inspect
 import json
 import math
@@ -36,6 +37,19 @@ DIGIT_CNN_BATCH_SIZE = 64
 DIGIT_CNN_LEARNING_RATE = 3e-3
 #: Bump to invalidate every cached digit classifier written by an older version.
 _MODEL_CACHE_FORMAT = 1
+#: What decides the cached digit classifier, for its cache key: the data modules whose
+#: every line can change which images reach training and in which order (the parsing, the
+#: seeded splits and their constants), and the functions that load the split, seed, build
+#: and train the model. Looked up when the key is made, so the key follows the code.
+_DIGIT_CNN_MODULES = ("crossmodal_helpers.datasets._core", "crossmodal_helpers.datasets.mnist5k")
+_DIGIT_CNN_FUNCTIONS = (
+    ("crossmodal_helpers.datasets", "load"),
+    ("crossmodal_helpers.runtime", "seed_everything"),
+    ("crossmodal_helpers.vision", "digit_augmentation"),
+    ("crossmodal_helpers.vision", "build_digit_cnn"),
+    ("crossmodal_helpers.vision", "fit_digit_cnn"),
+    ("crossmodal_helpers.vision", "train_digit_classifier"),
+)
 
 
 def _check_number(value: Any, name: str, *, minimum: float | None = None) -> float:
@@ -236,8 +250,16 @@ def _check_labels(labels: Any, n: int) -> np.ndarray:
     return labels
 
 
+def _digit_cnn_code() -> list[str]:
+    """The source of every module and function that decides the cached digit classifier."""
+    sources = [inspect.getsource(importlib.import_module(name)) for name in _DIGIT_CNN_MODULES]
+    for module, name in _DIGIT_CNN_FUNCTIONS:
+        sources.append(inspect.getsource(getattr(importlib.import_module(module), name)))
+    return sources
+
+
 def _model_cache_key(settings: dict[str, Any]) -> str:
-    """A cache key that changes with the settings, the model code and the Keras version."""
+    """A cache key that changes with the settings, the data and model code, and Keras."""
     import keras
 
     from crossmodal_helpers.datasets import mnist5k
@@ -247,9 +269,7 @@ def _model_cache_key(settings: dict[str, Any]) -> str:
         "format": _MODEL_CACHE_FORMAT,
         "keras": keras.__version__,
         "data": mnist5k.CACHE_KEY,
-        "code": [
-            inspect.getsource(f) for f in (digit_augmentation, build_digit_cnn, fit_digit_cnn)
-        ],
+        "code": _digit_cnn_code(),
         "constants": [DIGIT_CNN_BATCH_SIZE, DIGIT_CNN_LEARNING_RATE],
     }
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
@@ -311,9 +331,10 @@ def train_digit_classifier(
     exactly on the same machine; ``n_train`` keeps only the first images of the (shuffled)
     train split. With ``cache=True`` the trained model is kept as a ``.keras`` file in the
     data cache folder (``datasets.cache_dir()``) under a key made from the settings, the
-    model code and the Keras version; a missing or corrupt file is rebuilt. Either way the
-    call ends by re-seeding everything with ``seed``, so what a chapter trains afterwards
-    does not depend on whether the cache was warm.
+    source of the data loading, splitting and model code, and the Keras version; a missing
+    or corrupt file is rebuilt. Either way the call ends by re-seeding everything with
+    ``seed``, so what a chapter trains afterwards does not depend on whether the cache was
+    warm.
     """
     from crossmodal_helpers import datasets, runtime
 

@@ -57,7 +57,7 @@ def dependency_digest() -> str:
 
 def results_folder() -> Path:
     """The book's results folder: ``$CROSSMODAL_RESULTS_DIR``, else ``_build/results``."""
-    return Path(os.environ.get("CROSSMODAL_RESULTS_DIR", ROOT / "_build" / "results"))
+    return Path(os.environ.get("CROSSMODAL_RESULTS_DIR") or ROOT / "_build" / "results")
 
 
 def stale_reason() -> str | None:

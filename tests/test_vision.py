@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import json
 import subprocess
 import sys
@@ -329,3 +330,78 @@ def test_robustness_explorer_rejects_bad_input(kwargs, error, words):
     }
     with pytest.raises(error, match=words):
         vision.robustness_explorer(**arguments)
+
+
+# --------------------------------------------------------------------------- model cache key
+
+_SETTINGS = {"seed": 0, "epochs": 1, "n_train": None}
+
+
+@pytest.mark.parametrize(
+    ("module", "old", "new"),
+    [
+        # the seeded stream the split is drawn from
+        ("crossmodal_helpers.datasets._core", "SPLIT_STREAM = 101", "SPLIT_STREAM = 103"),
+        # how a class is cut into train / val / test
+        (
+            "crossmodal_helpers.datasets._core",
+            "np.round(np.cumsum(fracs)",
+            "np.floor(np.cumsum(fracs)",
+        ),
+        # how the source images are parsed
+        (
+            "crossmodal_helpers.datasets.mnist5k",
+            "np.clip(np.rint(features)",
+            "np.clip(np.floor(features)",
+        ),
+    ],
+)
+def test_the_digit_cnn_cache_key_changes_with_the_data_split_logic(
+    tmp_path, monkeypatch, module, old, new
+):
+    """A cached classifier trained on another split must not be reused: editing the split
+    or parsing code of the data modules changes the key."""
+    import importlib
+
+    loaded = importlib.import_module(module)
+    before = vision._model_cache_key(_SETTINGS)
+    source = Path(loaded.__file__).read_text(encoding="utf-8")
+    assert old in source
+    edited = tmp_path / Path(loaded.__file__).name
+    edited.write_text(source.replace(old, new), encoding="utf-8")
+    monkeypatch.setattr(loaded, "__file__", str(edited))
+    assert vision._model_cache_key(_SETTINGS) != before
+
+
+@pytest.mark.parametrize(("module", "name"), vision._DIGIT_CNN_FUNCTIONS)
+def test_the_digit_cnn_cache_key_changes_with_each_function_that_decides_the_model(
+    monkeypatch, module, name
+):
+    import importlib
+
+    before = vision._model_cache_key(_SETTINGS)
+
+    def replacement(*args, **kwargs):
+        return "another implementation"
+
+    monkeypatch.setattr(importlib.import_module(module), name, replacement)
+    assert vision._model_cache_key(_SETTINGS) != before
+
+
+def test_the_digit_cnn_cache_key_covers_the_split_functions():
+    """The splitting functions train_digit_classifier's data pass through are all hashed."""
+    from crossmodal_helpers.datasets import _core, mnist5k
+
+    code = "\n".join(vision._digit_cnn_code())
+    for function in (
+        mnist5k.load,
+        mnist5k.arrays,
+        _core.labelled_images,
+        _core.split_indices,
+        _core.assign_splits,
+        _core._cut,
+        _core.rng_for,
+    ):
+        assert inspect.getsource(function) in code, function.__name__
+    assert vision._model_cache_key(_SETTINGS) == vision._model_cache_key(dict(_SETTINGS))
+    assert vision._model_cache_key(_SETTINGS) != vision._model_cache_key({**_SETTINGS, "seed": 1})

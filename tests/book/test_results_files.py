@@ -1,4 +1,6 @@
-"""Each executed chapter left its results file, and the results meet the book's floors."""
+"""Each executed chapter left its results file, tied to the run its page shows; the results
+page, the timings table and chapter 10's model table show those files value by value; and
+the results meet the book's floors."""
 
 from __future__ import annotations
 
@@ -6,12 +8,18 @@ import json
 import math
 import os
 from pathlib import Path
+from typing import Any
 
+import cache_guard  # scripts/, put on the path by conftest.py
 import pytest
+from bs4 import BeautifulSoup
+
+from crossmodal_helpers import challenges
 
 ROOT = Path(__file__).resolve().parents[2]
-RESULTS = Path(os.environ.get("CROSSMODAL_RESULTS_DIR", ROOT / "_build" / "results"))
+RESULTS = Path(os.environ.get("CROSSMODAL_RESULTS_DIR") or ROOT / "_build" / "results")
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+HTML = ROOT / "_build" / "html"
 
 #: Quality floors per chapter: key -> minimum value.
 FLOORS = {
@@ -37,7 +45,11 @@ def _load(stem: str) -> dict:
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_results_file_is_complete(notebook):
     data = _load(notebook.stem)
-    assert set(data) == {"wall_seconds", "results"}
+    assert (
+        {"run", "wall_seconds", "results"}
+        <= set(data)
+        <= {"run", "wall_seconds", "results", "inputs"}
+    )
     assert data["wall_seconds"] > 0
     assert data["results"], "a chapter records at least one key result"
     for key, value in data["results"].items():
@@ -52,10 +64,95 @@ def test_floors_hold(stem, floors):
         assert recorded[key] >= floor, f"{stem}: {key} = {recorded[key]} < floor {floor}"
 
 
-def test_results_page_shows_every_chapter():
-    page = (ROOT / "_build" / "html" / "book" / "results.html").read_text(encoding="utf-8")
-    for notebook in NOTEBOOKS:
-        assert notebook.stem in page, f"{notebook.stem} missing from the results page"
+def test_every_results_file_is_the_record_of_the_run_its_page_shows():
+    """The files are those of the executions in the book's cache, the ones its pages show:
+    a file from a reader's run, a benchmark or a renamed chapter fails here."""
+    from jupyter_cache import get_cache
+
+    assert cache_guard.mismatches(get_cache(cache_guard.CACHE)) == []
+
+
+def _page(path: str) -> BeautifulSoup:
+    page = HTML / path
+    if not page.is_file():
+        pytest.fail(f"{page} is missing: run `make book` first")
+    return BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+
+
+def _assert_shown(shown: str, value: Any, what: str, *, decimals: int | None = None) -> None:
+    """``shown`` is ``value`` as the page rounds it: 4 significant digits, or ``decimals``."""
+    if isinstance(value, str):
+        assert shown == value, what
+    elif isinstance(value, int) and decimals is None:
+        assert int(shown.replace(",", "")) == value, f"{what}: {shown} != {value}"
+    else:
+        slack = 0.5 * 10.0**-decimals if decimals is not None else 5e-4 * abs(value)
+        number = float(shown.replace(",", ""))
+        assert abs(number - value) <= slack + 1e-9, f"{what}: the page shows {shown}, file {value}"
+
+
+def _table_rows(soup: BeautifulSoup) -> dict[str, list[Any]]:
+    tables = soup.select("table.results-table")
+    assert len(tables) == 1, "the page has one results table"
+    return {
+        tr.find("td").get_text(strip=True): tr.find_all("td") for tr in tables[0].select("tbody tr")
+    }
+
+
+def test_results_page_shows_every_result_of_every_file_value_by_value():
+    rows = _table_rows(_page("book/results.html"))
+    assert sorted(rows) == [nb.stem for nb in NOTEBOOKS]
+    for stem, (_, seconds, results_cell) in rows.items():
+        data = _load(stem)
+        _assert_shown(seconds.get_text(strip=True), data["wall_seconds"], stem, decimals=1)
+        shown = {
+            span.find("code").get_text(): span.select_one(".result-value").get_text()
+            for span in results_cell.select("span.result")
+        }
+        assert sorted(shown) == sorted(data["results"]), f"{stem}: keys differ from its file"
+        for key, value in data["results"].items():
+            _assert_shown(shown[key], value, f"{stem}: {key}")
+
+
+def test_timings_table_shows_every_files_wall_seconds():
+    rows = _table_rows(_page("book/for_instructors.html"))
+    total = rows.pop("whole book")
+    assert sorted(rows) == [nb.stem for nb in NOTEBOOKS]
+    for stem, (_, seconds, _verdict) in rows.items():
+        _assert_shown(seconds.get_text(strip=True), _load(stem)["wall_seconds"], stem, decimals=1)
+    book = sum(_load(nb.stem)["wall_seconds"] for nb in NOTEBOOKS)
+    _assert_shown(total[1].get_text(strip=True), book, "whole book", decimals=1)
+
+
+def test_chapter_10_model_table_shows_the_results_files_value_by_value():
+    """Chapter 10's table was computed when chapter 10 ran; it must still show the numbers
+    of the files (and so of the pages) of the chapters it quotes."""
+    soup = _page("notebooks/10_challenges.html")
+    tables = [
+        table
+        for table in soup.select("table.dataframe")
+        if "quality" in [th.get_text(strip=True) for th in table.select("thead th")]
+    ]
+    assert len(tables) == 1, "chapter 10 shows one model table"
+    shown = [
+        [cell.get_text(strip=True) for cell in tr.find_all("td")]
+        for tr in tables[0].select("tbody tr")
+    ]
+    assert len(shown) == len(challenges.MODEL_ROWS)
+    for row, (stem, task, model, metric, quality, seconds, parameters) in zip(
+        challenges.MODEL_ROWS, shown, strict=True
+    ):
+        assert (stem, task, model, metric) == (row.stem, row.task, row.model, row.metric)
+        recorded = _load(stem)["results"]
+        for cell, key, decimals in (
+            (quality, row.quality_key, 3),
+            (seconds, row.seconds_key, 1),
+            (parameters, row.parameters_key, None),
+        ):
+            if key not in recorded:
+                assert cell == "—", f"{stem}: {key} is not recorded, the table shows {cell}"
+            else:
+                _assert_shown(cell, recorded[key], f"{stem}: {key}", decimals=decimals)
 
 
 def test_a_random_split_leaks_most_movies_and_the_grouped_split_none():
