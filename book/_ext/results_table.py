@@ -4,8 +4,8 @@ The directive leaves a placeholder while pages are read; once every notebook has
 (write phase), the placeholder becomes a table built from the book's results files,
 ``_build/results/*.json``. ``scripts/cache_guard.py`` ties each file to the execution whose
 page the book shows (and ``--check`` fails the build when one is not). Each result is its
-own ``<span class="result">`` (key, then ``result-value``), so a test can read the page
-value by value.
+own ``<span class="result">`` (``result-key``, then ``result-value``), so a test can read
+the page value by value.
 """
 
 from __future__ import annotations
@@ -53,13 +53,13 @@ def _row(cells: tuple[str | nodes.Node, ...]) -> nodes.row:
 
 
 def _results_cell(values: dict[str, object]) -> nodes.paragraph:
-    """``key=value, …`` with each pair in a ``result`` span and the value in ``result-value``."""
+    """``key=value, …``: each pair a ``result`` span of ``result-key`` and ``result-value``."""
     cell = nodes.paragraph()
     for i, (key, value) in enumerate(sorted(values.items())):
         if i:
             cell += nodes.Text(", ")
         pair = nodes.inline(classes=["result"])
-        pair += nodes.literal(text=key)
+        pair += nodes.inline(text=key, classes=["result-key"])
         pair += nodes.Text("=")
         pair += nodes.inline(text=results.format_value(value), classes=["result-value"])
         cell += pair

@@ -106,7 +106,7 @@ def test_results_page_shows_every_result_of_every_file_value_by_value():
         data = _load(stem)
         _assert_shown(seconds.get_text(strip=True), data["wall_seconds"], stem, decimals=1)
         shown = {
-            span.find("code").get_text(): span.select_one(".result-value").get_text()
+            span.select_one(".result-key").get_text(): span.select_one(".result-value").get_text()
             for span in results_cell.select("span.result")
         }
         assert sorted(shown) == sorted(data["results"]), f"{stem}: keys differ from its file"
