@@ -28,6 +28,7 @@ def fake_run(monkeypatch):
         )
         return 1.0
 
+    monkeypatch.delenv(results.RESULTS_ENV, raising=False)  # restored after the test
     monkeypatch.setattr(bench, "run_notebook", run_notebook)
     monkeypatch.setattr(bench, "bench_datasets", lambda: None)
     return folders
