@@ -4,6 +4,7 @@ the results meet the book's floors."""
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import os
@@ -70,6 +71,21 @@ def test_every_results_file_is_the_record_of_the_run_its_page_shows():
     from jupyter_cache import get_cache
 
     assert cache_guard.mismatches(get_cache(cache_guard.CACHE)) == []
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_chapter_page_ends_with_the_record_of_its_results_file(notebook):
+    """The last output of a chapter's page (``results.summary()``) shows exactly the wall
+    seconds and results of the chapter's file."""
+    outputs = _page(f"notebooks/{notebook.stem}.html").select("div.cell_output")
+    assert outputs, f"{notebook.stem}: the page shows no outputs"
+    shown = ast.literal_eval(outputs[-1].find("pre").get_text())
+    data = _load(notebook.stem)
+    assert shown == {
+        "chapter": notebook.stem,
+        "wall_seconds": data["wall_seconds"],
+        "results": data["results"],
+    }
 
 
 def _page(path: str) -> BeautifulSoup:
