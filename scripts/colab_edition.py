@@ -32,6 +32,9 @@ stay MyST for the website). It refuses while the sources have uncommitted change
 when HEAD is not on the remote, since the set-up cell's pinned install would then fail.
 It also gives the remote the release tag (``v`` + the package version) at HEAD if the
 remote lacks it: the source notebooks' set-up cell installs from that tag.
+
+``student_edition.py publish`` converts and publishes the student chapters (no solutions)
+with this module's code, on a ``student`` branch (an ``Edition`` names what differs).
 """
 
 from __future__ import annotations

@@ -226,5 +226,6 @@ def test_the_real_book_publishes_without_a_solution(tmp_path):
         for chapter, lines in solutions.items():
             assert not solution_text.leaks(path, lines), f"{path.name} shows {chapter}'s solution"
         if path.suffix == ".ipynb":
-            nb = json.loads(_text(path))
-            assert all(SOLUTION not in cell["metadata"].get("tags", []) for cell in nb["cells"])
+            for cell in json.loads(_text(path))["cells"]:
+                assert SOLUTION not in cell["metadata"].get("tags", [])
+                assert not cell.get("outputs"), f"{path.name}: a cell with outputs"
