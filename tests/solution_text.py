@@ -10,6 +10,7 @@ highlighting and JSON escapes can neither hide a solution nor make one up.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -77,6 +78,7 @@ def _strings(value: object) -> Iterator[str]:
             yield from _strings(item)
 
 
+@functools.cache
 def visible_text(path: Path) -> str:
     """What a reader of ``path`` sees: a page's text, a JSON file's strings, a file's text."""
     raw = path.read_text(encoding="utf-8", errors="replace")

@@ -9,6 +9,7 @@ branch of the repository.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import sys
@@ -61,8 +62,13 @@ def _files() -> list[Path]:
     return [p for p in _edition().rglob("*") if p.suffix in suffixes and "_static" not in p.parts]
 
 
+@functools.cache
+def _soup(page: Path) -> BeautifulSoup:
+    return BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+
+
 def _links(page: Path) -> list[str]:
-    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    soup = _soup(page)
     return [
         element[attribute]
         for tag, attribute in LINKING.items()
@@ -94,9 +100,14 @@ def _wrong(page: Path, link: str) -> str | None:
     return None
 
 
+@functools.cache
+def _solution_lines() -> dict[str, list[str]]:
+    return solution_text.solution_lines(NOTEBOOKS)
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_no_solution_text_in_the_student_edition(notebook):
-    lines = solution_text.solution_lines(NOTEBOOKS)[notebook.stem]
+    lines = _solution_lines()[notebook.stem]
     assert lines, f"{notebook.stem}: no solution text found to check"
     files = _files()
     assert any(path.suffix == ".html" for path in files)
@@ -122,7 +133,7 @@ def test_no_page_shows_a_solution():
     pages = _pages()
     assert len(pages) >= len(NOTEBOOKS)
     for page in pages:
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        soup = _soup(page)
         # sphinx-exercise's solution admonitions; MyST-NB's class for cells tagged solution
         found = soup.select(".solution, .tag_solution")
         assert not found, f"{page.relative_to(SITE)} shows a solution: {found[0]!s:.200}"
