@@ -201,7 +201,7 @@ def test_a_link_to_a_source_file_is_refused(tmp_path):
     assert git(remote, "branch", "--list", student_edition.BRANCH) == ""
 
 
-def test_the_command_line_publishes_and_reports_errors_in_one_line(tmp_path, capsys):
+def test_the_publish_command_reports_an_error_in_one_line(tmp_path, capsys):
     argv = ["publish", "--remote", str(tmp_path / "nowhere.git"), "--executed", str(tmp_path)]
     assert student_edition.main([*argv, "--out", str(tmp_path / "out")]) == 1
     error = capsys.readouterr().err
