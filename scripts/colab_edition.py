@@ -636,7 +636,10 @@ def _convert_link(match: re.Match[str], page: Page) -> str:
         page.counts["link", "to the website"] += 1
     elif file.exists():
         if not page.edition.links_sources:
-            raise ValueError(f"{page.docname}: the {page.edition.name} links to no file: {url!r}")
+            raise ValueError(
+                f"{page.docname}: the {page.edition.branch} edition links to no file of the "
+                f"sources, which hold the solutions: {url!r}"
+            )
         target = f"{page.book.repository}/blob/{page.commit}/{path}"
         page.counts["link", "to a file"] += 1
     else:
@@ -835,7 +838,7 @@ def _note(page: Page) -> str:
 
 
 def _commit_reference(book: Book, text: str, commit: str, edition: Edition) -> str:
-    """A commit named in code, linked to its sources if ``edition`` may link to them."""
+    """``text`` naming a commit, linked to its sources if ``edition`` may link to them."""
     return f"[`{text}`]({book.repository}/tree/{commit})" if edition.links_sources else f"`{text}`"
 
 

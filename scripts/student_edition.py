@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("build", help="notebooks and website (the default command)")
     publish_parser = commands.add_parser("publish", help="commit the Colab form on a branch")
-    colab_edition.add_edition_arguments(publish_parser, OUT / "colab", BRANCH)
+    colab_edition.add_edition_arguments(publish_parser, OUT / "colab", STUDENT.branch)
     args = parser.parse_args(argv)
     if args.command == "publish":
         started = time.perf_counter()
