@@ -68,7 +68,8 @@ class _Stripper:
             opening = colab_edition.DIRECTIVE.match(line.rstrip("\n"))
             if opening and opening["name"] in SOLUTION_DIRECTIVES:
                 closing = opening["fence"]
-                self.gated = opening["name"] == "solution-start"
+                if opening["name"] != "solution":
+                    self.gated = opening["name"] == "solution-start"
                 continue
             if not self.gated:
                 kept.append(line)
@@ -76,13 +77,17 @@ class _Stripper:
             raise ValueError(f"a solution block opened with {closing} is never closed")
         return re.sub(r"\n{3,}", "\n\n", "".join(kept)).strip() + "\n"
 
+    def finish(self) -> None:
+        """Raise ValueError if a gated solution is still open at the end of its notebook."""
+        if self.gated:
+            raise ValueError("a {solution-start} has no {solution-end}")
+
 
 def strip_solutions(markdown: str) -> str:
     """Remove every solution (``{solution}`` blocks, gated solutions) from MyST ``markdown``."""
     stripper = _Stripper()
     stripped = stripper.markdown(markdown)
-    if stripper.gated:
-        raise ValueError("a {solution-start} has no {solution-end}")
+    stripper.finish()
     return stripped
 
 
@@ -101,8 +106,7 @@ def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         elif stripper.gated:
             continue
         cells.append(cell)
-    if stripper.gated:
-        raise ValueError("a {solution-start} has no {solution-end}")
+    stripper.finish()
     nb.cells = cells
     return nb
 
