@@ -2,6 +2,7 @@
 #   make book    create .venv, install everything, execute the chapters, build _build/html
 #   make test    unit tests, notebooks (nbmake), strict book build, browser test of the site
 #   make student the student edition (no solutions): notebooks and website in _build/student
+#   make publish-student REMOTE=origin  push the student edition to the remote's `student` branch
 #   make bench   execute every chapter afresh and print wall times and key results
 #   make colab-check  execute every chapter in Colab's own runtime (.venv-colab, colab/pins.txt)
 #   make colab-edition  the chapters as Colab shows them (no MyST, the run's numbers) in _build/colab
@@ -25,7 +26,8 @@ book test: export CROSSMODAL_RESULTS_DIR := $(CURDIR)/_build/results
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: venv assets book student test colab-check colab-edition publish-colab bench lint format clean
+.PHONY: venv assets book student test colab-check colab-edition publish-colab publish-student \
+	bench lint format clean
 
 venv: $(VENV)/.installed
 
@@ -93,6 +95,11 @@ colab-edition: venv
 # After `make test`, from a clean HEAD that the remote already has.
 publish-colab: venv
 	$(PY) scripts/colab_edition.py publish --remote $(REMOTE) --executed $(NBMAKE_DIR)
+
+# The student chapters as Colab shows them, on the `student` branch the student website's
+# launch buttons open. Like publish-colab: after `make test`, from a clean, pushed HEAD.
+publish-student: venv
+	$(PY) scripts/student_edition.py publish --remote $(REMOTE) --executed $(NBMAKE_DIR)
 
 bench: venv
 	$(PY) scripts/bench.py $(NOTEBOOKS)

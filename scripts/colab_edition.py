@@ -32,6 +32,9 @@ stay MyST for the website). It refuses while the sources have uncommitted change
 when HEAD is not on the remote, since the set-up cell's pinned install would then fail.
 It also gives the remote the release tag (``v`` + the package version) at HEAD if the
 remote lacks it: the source notebooks' set-up cell installs from that tag.
+
+``student_edition.py publish`` converts and publishes the student chapters (no solutions)
+with this module's code, on a ``student`` branch (an ``Edition`` names what differs).
 """
 
 from __future__ import annotations
@@ -133,6 +136,28 @@ class PublishError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Edition:
+    """What sets one published edition apart: its name, its branch, what it links to."""
+
+    name: str  # "Colab edition", as its chapters' note and its branch's README call it
+    branch: str  # the branch it is published on, which the website's launch buttons open
+    command: str  # the command that publishes it, named in the README of its branch
+    summary: str  # what the branch holds, for that README (Markdown)
+    links_sources: bool  # whether it links to the sources (the student edition must not)
+
+
+COLAB = Edition(
+    name="Colab edition",
+    branch=BRANCH,
+    command="python scripts/colab_edition.py publish",
+    summary="plain Markdown instead of the website's MyST, the numbers of the book's own run, "
+    "and a set-up cell that installs the helper package at the commit the chapters were built "
+    "from",
+    links_sources=True,
+)
+
+
+@dataclass(frozen=True)
 class Directive:
     """A MyST directive: its name, argument, options and (MyST) body."""
 
@@ -226,6 +251,7 @@ class Page:
     docname: str
     run: Run
     commit: str
+    edition: Edition = COLAB
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     cited: dict[str, None] = field(default_factory=dict)  # an ordered set of bib keys
     seen: Counter[str] = field(default_factory=Counter)
@@ -258,7 +284,7 @@ def split_blocks(markdown: str) -> Iterator[str | Verbatim | Directive]:
             start += 1
             continue
         fence = opening["fence"]
-        end = next((j for j in range(start + 1, len(lines)) if _closes(lines[j], fence)), None)
+        end = next((j for j in range(start + 1, len(lines)) if closes(lines[j], fence)), None)
         if end is None:
             raise ValueError(f"the block opened by {lines[start].strip()!r} is never closed")
         if text:
@@ -274,7 +300,7 @@ def split_blocks(markdown: str) -> Iterator[str | Verbatim | Directive]:
         yield "\n".join(text)
 
 
-def _closes(line: str, fence: str) -> bool:
+def closes(line: str, fence: str) -> bool:
     """Whether ``line`` closes a block opened by ``fence``."""
     stripped = line.strip()
     return len(stripped) >= len(fence) and set(stripped) == {fence[0]}
@@ -609,6 +635,11 @@ def _convert_link(match: re.Match[str], page: Page) -> str:
         target = page.book.url(docname, anchor)
         page.counts["link", "to the website"] += 1
     elif file.exists():
+        if not page.edition.links_sources:
+            raise ValueError(
+                f"{page.docname}: the {page.edition.branch} edition links to no file of the "
+                f"sources, which hold the solutions: {url!r}"
+            )
         target = f"{page.book.repository}/blob/{page.commit}/{path}"
         page.counts["link", "to a file"] += 1
     else:
@@ -796,13 +827,19 @@ def _code_cells(cell: nbformat.NotebookNode, page: Page) -> list[nbformat.Notebo
 
 def _note(page: Page) -> str:
     """The note under a chapter's title: what this edition is and where its numbers come from."""
-    book, commit = page.book, page.commit
+    book, commit, edition = page.book, page.commit, page.edition
+    built = _commit_reference(book, commit[:12], commit, edition)
     return (
-        f"> **Colab edition** of [{book.title}]({book.site}), built from commit "
-        f"[`{commit[:12]}`]({book.repository}/tree/{commit}). Numbers quoted in the text "
+        f"> **{edition.name}** of [{book.title}]({book.site}), built from commit "
+        f"{built}. Numbers quoted in the text "
         "are from the book's own run; your run may differ slightly. Run the set-up cell "
         f"below first. The [chapter's web page]({book.url(page.docname)}) shows every output."
     )
+
+
+def _commit_reference(book: Book, text: str, commit: str, edition: Edition) -> str:
+    """``text`` naming a commit, linked to its sources if ``edition`` may link to them."""
+    return f"[`{text}`]({book.repository}/tree/{commit})" if edition.links_sources else f"`{text}`"
 
 
 def _autolink(url: re.Match[str]) -> str:
@@ -944,18 +981,16 @@ def push_release_tag(remote: str, tag: str, root: Path = ROOT) -> bool:
     return True
 
 
-def colab_readme(book: Book, commit: str, branch: str) -> str:
-    """The README of the colab branch: what it is and which commit it was built from."""
+def edition_readme(book: Book, commit: str, branch: str, edition: Edition = COLAB) -> str:
+    """The README of an edition's branch: what it is and which commit it was built from."""
     repo = urlparse(book.repository).path.strip("/")
     example = f"https://colab.research.google.com/github/{repo}/blob/{branch}/notebooks/"
-    return f"""# {book.title}: Colab edition
+    return f"""# {book.title}: {edition.name}
 
-This branch is generated by `python scripts/colab_edition.py publish`; do not edit it.
-It holds the chapters of [{book.title}]({book.site}) as Colab shows them: plain Markdown
-instead of the website's MyST, the numbers of the book's own run, and a set-up cell that
-installs the helper package at the commit the chapters were built from.
+This branch is generated by `{edition.command}`; do not edit it.
+It holds the chapters of [{book.title}]({book.site}) as Colab shows them: {edition.summary}.
 
-Built from commit [`{commit}`]({book.repository}/tree/{commit}) of the book's sources.
+Built from commit {_commit_reference(book, commit, commit, edition)} of the book's sources.
 Each publish adds one commit on top of the previous one.
 
 Open a chapter with the Colab button (rocket icon) of its page on the website, or at
@@ -963,25 +998,58 @@ Open a chapter with the Colab button (rocket icon) of its page on the website, o
 """
 
 
-def build(executed: Path = EXECUTED, out: Path = OUT, root: Path = ROOT) -> Counter[Any]:
-    """Write the Colab edition of every chapter into ``out/notebooks``; count what changed."""
-    book = load_book(root)
+def build(
+    executed: Path = EXECUTED,
+    out: Path = OUT,
+    root: Path = ROOT,
+    edition: Edition = COLAB,
+    source: Path | None = None,
+) -> Counter[Any]:
+    """Write the Colab edition of every chapter into ``out/notebooks``; count what changed.
+
+    The book (``book/`` and ``notebooks/``) is read from ``source``, by default ``root``, the
+    repository whose HEAD the set-up cells pin and whose chapters the run in ``executed``
+    must have executed. The student edition passes a folder of chapters without solutions.
+    """
+    source = root if source is None else source
+    book = load_book(source)
     run = Run(executed, root)
     commit = head_commit(root)
     target = out / "notebooks"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     counts: Counter[Any] = Counter()
-    for path in sorted((root / "notebooks").glob("*.ipynb")):
+    for path in sorted((source / "notebooks").glob("*.ipynb")):
         docname = f"notebooks/{path.stem}"
         if docname not in book.titles:
-            raise ValueError(f"{path.relative_to(root)} is not in book/_toc.yml")
+            raise ValueError(f"{path.relative_to(source)} is not in book/_toc.yml")
         run.glue(docname)  # every chapter's run must be there and current, quoted or not
-        page = Page(book, docname, run, commit)
+        page = Page(book, docname, run, commit, edition)
         nbformat.write(colab_notebook(nbformat.read(path, as_version=4), page), target / path.name)
         counts.update(page.counts)
         counts["notebook", "written"] += 1
     return counts
+
+
+def add_edition_arguments(
+    parser: argparse.ArgumentParser, out: Path, branch: str | None = None
+) -> None:
+    """The options of a command that builds an edition (and publishes it, given a branch)."""
+    if branch is not None:
+        parser.add_argument("--remote", required=True, help="URL, path or remote name")
+        parser.add_argument("--branch", default=branch, help=f"default: {branch}")
+    parser.add_argument(
+        "--executed", type=Path, default=EXECUTED, help="executed chapters (default: .nbmake)"
+    )
+    parser.add_argument("--out", type=Path, default=out, help=f"default: {out.relative_to(ROOT)}")
+
+
+def report(counts: Counter[Any], out: Path, seconds: float, what: str = "Colab edition") -> None:
+    """Print how many notebooks an edition build wrote, and what it converted."""
+    print(f"{what}: {counts.pop(('notebook', 'written'))} notebooks in {out}")
+    print(f"  built in {seconds:.1f} s; converted:")
+    for (kind, name), count in sorted(counts.items()):
+        print(f"    {kind:>9} {name:<16} {count:>4}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -994,28 +1062,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     build_parser = commands.add_parser("build", help="write the edition (the default command)")
+    add_edition_arguments(build_parser, OUT)
     publish_parser = commands.add_parser("publish", help="build, then commit it on a branch")
-    publish_parser.add_argument("--remote", required=True, help="URL, path or remote name")
-    publish_parser.add_argument("--branch", default=BRANCH, help=f"default: {BRANCH}")
-    for command in (build_parser, publish_parser):
-        command.add_argument(
-            "--executed", type=Path, default=EXECUTED, help="executed chapters (default: .nbmake)"
-        )
-        command.add_argument("--out", type=Path, default=OUT, help="default: _build/colab")
+    add_edition_arguments(publish_parser, OUT, COLAB.branch)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        counts = build(args.executed, args.out)
-        seconds = time.perf_counter() - started
-        print(f"Colab edition: {counts.pop(('notebook', 'written'))} notebooks in {args.out}")
-        print(f"  built in {seconds:.1f} s; converted:")
-        for (kind, name), count in sorted(counts.items()):
-            print(f"    {kind:>9} {name:<16} {count:>4}")
+        report(build(args.executed, args.out), args.out, time.perf_counter() - started)
         dirty = uncommitted()
         if dirty and args.command == "build":
             print(f"  note: {len(dirty)} source files differ from HEAD, which the set-up cell pins")
         if args.command == "publish":
-            readme = colab_readme(load_book(), head_commit(), args.branch)
+            readme = edition_readme(load_book(), head_commit(), args.branch)
             tip = publish(args.out, args.remote, args.branch, readme)
             print(f"published {tip[:12]} on branch {args.branch} of {args.remote}")
             tag = nbtools.release_tag()

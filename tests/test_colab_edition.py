@@ -8,12 +8,10 @@ with glued values); the real chapters are converted with the values of the book'
 from __future__ import annotations
 
 import ast
-import base64
 import html
 import json
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -26,222 +24,27 @@ RUN = ROOT / ".nbmake"  # the executed chapters `make test` leaves
 sys.path.insert(0, str(ROOT / "scripts"))
 import colab_edition  # noqa: E402
 import nbtools  # noqa: E402
-
-PNG = base64.b64encode(
-    bytes.fromhex(
-        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-        "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
-    )
-).decode()
-GLUE_PREFIX = "application/papermill.record/"
-GLUE_ROLE = re.compile(r"\{glue:text\}`(?P<key>[^`:]+)(?::(?P<spec>[^`]*))?`")
-
-CONFIG = {
-    "title": "Mini book",
-    "repository": {"url": "https://github.com/example/mini", "branch": "colab"},
-    "html": {"baseurl": "https://example.github.io/mini/"},
-    "bibtex_bibfiles": ["book/references.bib"],
-}
-TOC = {
-    "format": "jb-book",
-    "root": "book/index",
-    "chapters": [{"file": "notebooks/01_first"}, {"file": "notebooks/02_second"}],
-}
-BIB = """
-@inproceedings{vaswani2017attention,
-  title = {Attention Is All You Need},
-  author = {Vaswani, Ashish and Shazeer, Noam and Parmar, Niki and Uszkoreit, Jakob},
-  booktitle = {Advances in Neural Information Processing Systems},
-  year = {2017}
-}
-@inproceedings{kim2014convolutional,
-  title = {Convolutional Neural Networks for Sentence Classification},
-  author = {Kim, Yoon},
-  booktitle = {Proceedings of EMNLP},
-  year = {2014}
-}
-@inproceedings{pang2005seeing,
-  title = {Seeing Stars},
-  author = {Pang, Bo and Lee, Lillian},
-  booktitle = {Proceedings of ACL},
-  year = {2005}
-}
-@misc{keras2024dcgan,
-  title = {{DCGAN} to Generate Face Images},
-  author = {{Keras team}},
-  howpublished = {Keras code examples, \\url{https://keras.io/examples/dcgan_step/}},
-  year = {2024}
-}
-@article{uncited2000,
-  title = {Never Cited},
-  author = {Nobody, Ned},
-  journal = {Journal of Nothing},
-  year = {2000}
-}
-"""
-CHAPTER_ONE = """(sec-basics)=
-## 1.1 Basics
-
-The model reaches {glue:text}`acc:.3f` ({glue:text}`share:.1%`) on {glue:text}`n` items;
-the best is {glue:text}`best_name`. Transformers {cite}`vaswani2017attention` replaced
-recurrence; {cite:t}`kim2014convolutional` used a CNN, as others did
-{cite:p}`kim2014convolutional,pang2005seeing` {cite}`keras2024dcgan`. See
-{numref}`fig-curve`, equation {eq}`eq-sum`, the [index](../book/index.md) and
-[chapter 2](02_second.ipynb#top).
-A {term}`modality <Modality>` is a kind of data.
-
-$$
-a + b = c
-$$ (eq-sum)
-
-:::{note}
-Notes become block quotes; {glue:text}`n` items.
-:::
-
-```{admonition} Careful
-:class: tip
-Titled admonitions keep their title.
-```
-"""
-EXERCISES = """## Exercises
-
-````{exercise} Sum by hand
-:label: ex-sum
-
-Add the numbers (see {ref}`sec-basics`).
-````
-
-````{solution} ex-sum
-:class: dropdown
-
-```python
-total = sum(numbers)
-```
-
-The **answer** is {glue:text}`n`.
-````
-
-:::{exercise} No number
-:label: ex-free
-:nonumber:
-
-Think.
-:::
-"""
-GLUED_FIGURE = """```{glue:figure} curve_png
-:name: fig-glued
-
-The glued curve.
-```
-"""
-CHAPTER_TWO = """As {numref}`fig-curve` shows, and {ref}`ex-sum` asks, the figure
-{numref}`Figure %s <fig-glued>` and {doc}`the index <../book/index>` matter.
-
-```{figure} ../book/dot.png
-:name: fig-dot
-:alt: a dot
-
-A dot, with **bold** caption.
-
-A legend paragraph.
-```
-
-Chapter 1 counted {glue}`01_first.ipynb::n` items.
-
-```{glue:figure} 01_first.ipynb::n
-```
-"""
-VALUES = {"acc": 0.91234, "share": 0.1234, "n": 42, "best_name": "linear_svm"}
-
-
-def _notebook(*cells: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook(cells=list(cells))
-    for index, cell in enumerate(nb.cells, start=1):
-        cell.id = f"cell-{index:03d}"
-    return nb
-
-
-def _git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=Test", "-c", "user.email=test@localhost", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
-def _glue_output(key: str, value: object) -> nbformat.NotebookNode:
-    if isinstance(value, bytes):
-        data = {GLUE_PREFIX + "image/png": value.decode(), GLUE_PREFIX + "text/plain": "<Fig>"}
-    elif isinstance(value, dict):
-        data = {GLUE_PREFIX + mime: text for mime, text in value.items()}
-    else:
-        data = {GLUE_PREFIX + "text/plain": repr(value)}
-    metadata = {"scrapbook": {"name": key, "mime_prefix": GLUE_PREFIX}}
-    return nbformat.v4.new_output("display_data", data=data, metadata=metadata)
-
-
-def _executed_copies(source: Path, folder: Path, values: dict[str, object]) -> Path:
-    """Copies of the chapters in ``source`` whose last code cell glues ``values``.
-
-    Keys the chapters quote but ``values`` lacks get 1, which every format spec accepts.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    for path in sorted(source.glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-        keys = {m["key"] for m in GLUE_ROLE.finditer(text)} | set(values)
-        code = [c for c in nb.cells if c.cell_type == "code"]
-        code[-1].outputs = [_glue_output(key, values.get(key, 1)) for key in sorted(keys)]
-        nbformat.write(nb, folder / path.name)
-    return folder
+from mini_book import (  # noqa: E402
+    GLUE_ROLE,
+    PNG,
+    VALUES,
+    executed_copies,
+    git,
+    make_executed,
+    make_mini,
+    make_remote,
+)
 
 
 @pytest.fixture
 def mini(tmp_path: Path) -> Path:
     """A two-chapter book in a git repository with one commit."""
-    root = tmp_path / "mini"
-    (root / "book").mkdir(parents=True)
-    (root / "notebooks").mkdir()
-    (root / "book" / "_config.yml").write_text(yaml.safe_dump(CONFIG))
-    (root / "book" / "_toc.yml").write_text(yaml.safe_dump(TOC, sort_keys=False))
-    (root / "book" / "index.md").write_text("# The mini book\n\nWelcome.\n")
-    (root / "book" / "references.bib").write_text(BIB)
-    (root / "book" / "dot.png").write_bytes(base64.b64decode(PNG))
-    setup = nbformat.v4.new_code_cell(nbtools.colab_block(ref="v0.0.0"))
-    figure = {
-        "mystnb": {"figure": {"caption": "A {glue:text}`n`-point curve.", "name": "fig-curve"}}
-    }
-    first = _notebook(
-        nbformat.v4.new_markdown_cell("# 1. First chapter\n\nIntro."),
-        setup,
-        nbformat.v4.new_markdown_cell(CHAPTER_ONE),
-        nbformat.v4.new_code_cell("plot()", metadata=figure),
-        nbformat.v4.new_markdown_cell(EXERCISES),
-        nbformat.v4.new_code_cell("total = 42", metadata={"tags": ["solution"]}),
-        nbformat.v4.new_markdown_cell(GLUED_FIGURE),
-        nbformat.v4.new_code_cell("results.summary()"),
-    )
-    second = _notebook(
-        nbformat.v4.new_markdown_cell("# 2. Second chapter"),
-        nbformat.v4.new_code_cell(setup.source),
-        nbformat.v4.new_markdown_cell(CHAPTER_TWO),
-        nbformat.v4.new_code_cell("pass"),
-    )
-    nbformat.write(first, root / "notebooks" / "01_first.ipynb")
-    nbformat.write(second, root / "notebooks" / "02_second.ipynb")
-    _git(root, "init", "--quiet", "--initial-branch=main")
-    _git(root, "add", "--all")
-    _git(root, "commit", "--quiet", "-m", "mini book")
-    return root
+    return make_mini(tmp_path)
 
 
 @pytest.fixture
 def executed(mini: Path, tmp_path: Path) -> Path:
-    values = {**VALUES, "curve_png": PNG.encode()}
-    return _executed_copies(mini / "notebooks", tmp_path / "executed", values)
+    return make_executed(mini, tmp_path / "executed")
 
 
 def _edition(root: Path, executed: Path, out: Path) -> dict[str, nbformat.NotebookNode]:
@@ -300,7 +103,7 @@ def test_the_checker_passes_plain_commonmark():
 def test_myst_left_after_conversion_stops_the_build(mini, tmp_path):
     # A value glued as Markdown is pasted as it is: here it carries a MyST role.
     values = {**VALUES, "curve_png": PNG.encode(), "remark": {"text/markdown": "{sup}`2`"}}
-    executed = _executed_copies(mini / "notebooks", tmp_path / "run", values)
+    executed = executed_copies(mini / "notebooks", tmp_path / "run", values)
     path = mini / "notebooks" / "02_second.ipynb"
     nb = nbformat.read(path, as_version=4)
     nb.cells[2].source += "\n\nA remark: {glue:md}`remark`."
@@ -462,7 +265,7 @@ def _fresh_run() -> Path | None:
 
 
 def test_the_real_chapters_convert_without_myst_left(tmp_path):
-    executed = _fresh_run() or _executed_copies(ROOT / "notebooks", tmp_path / "run", {})
+    executed = _fresh_run() or executed_copies(ROOT / "notebooks", tmp_path / "run", {})
     assert colab_edition.main(["--executed", str(executed), "--out", str(tmp_path)]) == 0
     written = sorted(path.name for path in (tmp_path / "notebooks").glob("*.ipynb"))
     assert written == sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
@@ -508,28 +311,25 @@ def test_the_launch_buttons_open_the_branch_publish_writes():
 @pytest.fixture
 def remote(mini: Path, tmp_path: Path) -> Path:
     """A bare repository holding the mini book's main branch."""
-    bare = tmp_path / "remote.git"
-    _git(tmp_path, "init", "--quiet", "--bare", str(bare))
-    _git(mini, "push", "--quiet", str(bare), "main")
-    return bare
+    return make_remote(mini, tmp_path)
 
 
 def _publish(root: Path, executed: Path, out: Path, remote: Path | str) -> str:
     colab_edition.build(executed, out, root)
     book = colab_edition.load_book(root)
-    readme = colab_edition.colab_readme(book, colab_edition.head_commit(root), "colab")
+    readme = colab_edition.edition_readme(book, colab_edition.head_commit(root), "colab")
     return colab_edition.publish(out, str(remote), "colab", readme, root)
 
 
 def test_publish_commits_the_edition_on_its_own_branch(mini, executed, remote, tmp_path):
     commit = colab_edition.head_commit(mini)
-    _git(mini, "remote", "add", "origin", str(remote))
+    git(mini, "remote", "add", "origin", str(remote))
     tip = _publish(mini, executed, tmp_path / "out", "origin")
     clone = tmp_path / "clone"
-    _git(tmp_path, "clone", "--quiet", "--branch", "colab", str(remote), str(clone))
-    assert _git(clone, "rev-parse", "HEAD") == tip
-    assert _git(clone, "rev-list", "--count", "HEAD") == "1"  # an orphan branch
-    files = sorted(_git(clone, "ls-files").splitlines())
+    git(tmp_path, "clone", "--quiet", "--branch", "colab", str(remote), str(clone))
+    assert git(clone, "rev-parse", "HEAD") == tip
+    assert git(clone, "rev-list", "--count", "HEAD") == "1"  # an orphan branch
+    files = sorted(git(clone, "ls-files").splitlines())
     assert files == ["README.md", "notebooks/01_first.ipynb", "notebooks/02_second.ipynb"]
     assert commit in (clone / "README.md").read_text()
     for path in (clone / "notebooks").glob("*.ipynb"):
@@ -548,22 +348,22 @@ def test_each_publish_adds_one_commit(mini, executed, remote, tmp_path):
     nb = nbformat.read(path, as_version=4)
     nb.cells[0].source = "# 2. The second chapter"
     nbformat.write(nb, path)
-    _git(mini, "commit", "--quiet", "--all", "-m", "retitle")
-    _git(mini, "push", "--quiet", str(remote), "main")
+    git(mini, "commit", "--quiet", "--all", "-m", "retitle")
+    git(mini, "push", "--quiet", str(remote), "main")
     second = _publish(mini, executed, tmp_path / "out", remote)
-    assert _git(remote, "rev-list", "--count", "colab") == "2"
-    assert _git(remote, "rev-parse", f"{second}^") == first
-    readme = _git(remote, "show", "colab:README.md")
+    assert git(remote, "rev-list", "--count", "colab") == "2"
+    assert git(remote, "rev-parse", f"{second}^") == first
+    readme = git(remote, "show", "colab:README.md")
     assert colab_edition.head_commit(mini) in readme
 
 
 def test_publish_refuses_a_commit_the_remote_lacks(mini, executed, remote, tmp_path):
     (mini / "notebooks" / "extra.txt").write_text("x")
-    _git(mini, "add", "--all")
-    _git(mini, "commit", "--quiet", "-m", "not pushed")
+    git(mini, "add", "--all")
+    git(mini, "commit", "--quiet", "-m", "not pushed")
     with pytest.raises(colab_edition.PublishError, match="is not on .*push it first"):
         _publish(mini, executed, tmp_path / "out", remote)
-    assert _git(remote, "branch", "--list", "colab") == ""
+    assert git(remote, "branch", "--list", "colab") == ""
 
 
 def test_publish_refuses_uncommitted_notebooks(mini, executed, remote, tmp_path):
@@ -581,16 +381,16 @@ def test_publish_refuses_a_branch_that_holds_the_sources(mini, executed, remote,
 
 def test_the_real_book_publishes_from_a_clean_clone(tmp_path):
     source = tmp_path / "source"
-    _git(tmp_path, "clone", "--quiet", str(ROOT), str(source))
+    git(tmp_path, "clone", "--quiet", str(ROOT), str(source))
     shutil.copy(ROOT / "book" / "_config.yml", source / "book" / "_config.yml")
-    if _git(source, "status", "--porcelain"):
-        _git(source, "commit", "--quiet", "--all", "-m", "the working tree's book config")
+    if git(source, "status", "--porcelain"):
+        git(source, "commit", "--quiet", "--all", "-m", "the working tree's book config")
     remote = tmp_path / "remote.git"
-    _git(tmp_path, "init", "--quiet", "--bare", str(remote))
-    _git(source, "push", "--quiet", str(remote), "HEAD:refs/heads/main")
-    executed = _executed_copies(source / "notebooks", tmp_path / "run", {})
+    git(tmp_path, "init", "--quiet", "--bare", str(remote))
+    git(source, "push", "--quiet", str(remote), "HEAD:refs/heads/main")
+    executed = executed_copies(source / "notebooks", tmp_path / "run", {})
     _publish(source, executed, tmp_path / "out", remote)
-    listed = _git(remote, "ls-tree", "--name-only", "colab", "notebooks/").splitlines()
+    listed = git(remote, "ls-tree", "--name-only", "colab", "notebooks/").splitlines()
     chapters = sorted(f"notebooks/{path.name}" for path in (source / "notebooks").glob("*.ipynb"))
     assert sorted(listed) == chapters
 
@@ -598,9 +398,9 @@ def test_the_real_book_publishes_from_a_clean_clone(tmp_path):
 def test_the_release_tag_is_pushed_once_and_never_moved(mini, remote):
     commit = colab_edition.head_commit(mini)
     assert colab_edition.push_release_tag(str(remote), "v9.9.9", mini) is True
-    assert _git(remote, "rev-parse", "v9.9.9^{commit}") == commit
+    assert git(remote, "rev-parse", "v9.9.9^{commit}") == commit
     (mini / "notebooks" / "extra.txt").write_text("x")
-    _git(mini, "add", "--all")
-    _git(mini, "commit", "--quiet", "-m", "later")
+    git(mini, "add", "--all")
+    git(mini, "commit", "--quiet", "-m", "later")
     assert colab_edition.push_release_tag(str(remote), "v9.9.9", mini) is False
-    assert _git(remote, "rev-parse", "v9.9.9^{commit}") == commit
+    assert git(remote, "rev-parse", "v9.9.9^{commit}") == commit
