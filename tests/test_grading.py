@@ -1,0 +1,290 @@
+"""The grader (scripts/grade.py): bad arguments, how it finds exercises, and real gradings.
+
+The slow test grades four real submissions of chapter 1 (right, wrong, crashing, hanging),
+built here from the student edition; the quicker one runs a short notebook made of chapter
+1's exercise cells to reach the notebook time limit and use private checks.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import errno
+import socket
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import grade  # noqa: E402
+import student_edition  # noqa: E402
+
+from crossmodal_helpers.grading import block_network  # noqa: E402
+
+CHAPTER = ROOT / "notebooks" / "01_crossmodal_data.ipynb"
+RIGHT = {
+    "ex-ch01-class-means": "class_means = np.stack(\n"
+    "    [digits.images[digits.target == k].mean(axis=0) for k in range(10)]\n)",
+    "ex-ch01-which-kind": 'answers = {"a": "cross-modal", "b": "multimodal", "c": "cross-modal"}',
+    "ex-ch01-leakage": "in_test = np.random.default_rng(1).random(len(rotten)) < 0.3\n"
+    'seen = set(rotten.meta["movie"][~in_test])\n'
+    'leaked = float(np.mean([m in seen for m in rotten.meta["movie"][in_test]]))',
+    "ex-ch01-tags": "from collections import Counter\n\n"
+    'tag_counts = dict(Counter(tag for tags in scenes.meta["tags"] for tag in tags))',
+}
+SLEEP = "import time\n\ntime.sleep(10**6)"
+DEAF = "import signal\nimport time\n\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n"
+DEAF += "    time.sleep(0.1)"
+SUBMISSIONS = {
+    "right": RIGHT,
+    "wrong": {
+        "ex-ch01-class-means": "class_means = digits.images[:10]",
+        "ex-ch01-which-kind": 'answers = {"a": "multimodal", "b": "multimodal", "c": "multimodal"}',
+        "ex-ch01-tags": 'tag_counts = {"COLOR": 1, "SHAPE": 1, "SIZE": 1, "POSITION": 1, "O": 1}',
+    },
+    "crash": {
+        "ex-ch01-class-means": "class_means = 1 / 0",
+        "ex-ch01-which-kind": RIGHT["ex-ch01-which-kind"],
+        "ex-ch01-leakage": "import os\nimport signal\n\nos.kill(os.getpid(), signal.SIGKILL)",
+    },
+    "hang": {
+        "ex-ch01-class-means": RIGHT["ex-ch01-class-means"],
+        "ex-ch01-which-kind": SLEEP,
+        "ex-ch01-leakage": DEAF,
+    },
+}
+
+
+def student_chapter() -> nbformat.NotebookNode:
+    return student_edition.student_notebook(nbformat.read(CHAPTER, as_version=4))
+
+
+def answer(nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
+    """A copy of ``nb`` with the answer cell that follows each exercise statement filled."""
+    nb = copy.deepcopy(nb)
+    for label, source in answers.items():
+        start = next(i for i, cell in enumerate(nb.cells) if f":label: {label}\n" in cell.source)
+        cell = next(c for c in nb.cells[start + 1 :] if c.cell_type == "code")
+        assert "..." in cell.source, f"{label}: expected the answer template, got {cell.source}"
+        cell.source = source
+    return nb
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def statuses(rows: list[dict[str, str]], student: str) -> dict[str, str]:
+    return {row["exercise"]: row["status"] for row in rows if row["student"] == student}
+
+
+# --- bad arguments: each one stops with a message naming it ---
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--out", "missing-folder/gradebook.csv"], "--out: no folder"),
+        (["--out", "gradebook.txt"], "--out: expected a .csv"),
+        (["--cell-timeout", "0"], "positive number of seconds"),
+        (["--timeout", "soon"], "expected a number of seconds"),
+        (["--jobs", "0"], "whole number of at least 1"),
+    ],
+)
+def test_bad_options_are_named(tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        grade.main([str(tmp_path), *argv])
+    assert message in capsys.readouterr().err
+
+
+def test_a_missing_folder_and_an_empty_one_are_errors(tmp_path):
+    with pytest.raises(SystemExit, match="SUBMISSIONS: no folder"):
+        grade.main([str(tmp_path / "nowhere"), "--out", str(tmp_path / "g.csv")])
+    (tmp_path / "empty" / ".ipynb_checkpoints").mkdir(parents=True)
+    nbformat.write(student_chapter(), tmp_path / "empty" / ".ipynb_checkpoints" / "a.ipynb")
+    with pytest.raises(SystemExit, match="SUBMISSIONS: no notebook"):
+        grade.main([str(tmp_path / "empty"), "--out", str(tmp_path / "g.csv")])
+    assert not (tmp_path / "g.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (None, "--checks: no file"),
+        ("X = 1\n", "must define CHECKS"),
+        ("CHECKS = {'ex-ch99-none': print}\n", "unknown exercise labels: ex-ch99-none"),
+        ("CHECKS = {'ex-ch01-leakage': 3}\n", "must be a function"),
+    ],
+)
+def test_bad_private_checks_are_errors(tmp_path, source, message):
+    checks = tmp_path / "private.py"
+    if source is not None:
+        checks.write_text(source, encoding="utf-8")
+    nbformat.write(student_chapter(), tmp_path / "alice.ipynb")
+    with pytest.raises(SystemExit, match=message):
+        grade.main([str(tmp_path), "--out", str(tmp_path / "g.csv"), "--checks", str(checks)])
+
+
+def test_unreadable_and_unrecognised_notebooks_get_a_row(tmp_path):
+    folder = tmp_path / "in"
+    (folder / "bob").mkdir(parents=True)
+    (folder / "alice.ipynb").write_text("not json", encoding="utf-8")
+    nbformat.write(
+        nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), folder / "bob" / "x.ipynb"
+    )
+    out = tmp_path / "g.csv"
+    assert grade.main([str(folder), "--out", str(out)]) == 0
+    rows = read_rows(out)
+    assert [(r["student"], r["notebook"], r["status"]) for r in rows] == [
+        ("alice", "alice.ipynb", "unreadable"),
+        ("bob", "bob/x.ipynb", "unrecognised"),
+    ]
+
+
+# --- finding the exercises ---
+
+
+def test_every_chapter_exercise_has_a_check_cell():
+    reference = grade.load_reference(ROOT / "notebooks")
+    assert [e.label for e in reference["01_crossmodal_data"]] == list(RIGHT)
+    assert all(len(found) >= 3 for found in reference.values())
+    assert all(e.check_name.endswith(e.check.func.attr) for f in reference.values() for e in f)
+
+
+def test_edited_and_deleted_check_cells_are_replaced_by_the_books():
+    exercises = grade.reference_exercises(CHAPTER)
+    nb = answer(student_chapter(), {"ex-ch01-which-kind": RIGHT["ex-ch01-which-kind"]})
+    checks = [i for i, c in enumerate(nb.cells) if c.source.startswith("exercises.ch01.")]
+    nb.cells[checks[0]].source = "exercises.ch01.class_means(digits.images[:10])  # edited"
+    nb.cells[checks[2]].source = "print('all correct')"
+    del nb.cells[checks[1]]
+    prepared, graded = grade.prepare(nb, exercises, None)
+    assert len(prepared.cells) == len(nb.cells) + 2  # two checks put back, one replaced
+    sources = [c.source for c in prepared.cells]
+    calls = [s for s in sources if "_grading.record(" in s]
+    assert [e.check_name in call for e, call in zip(exercises, calls, strict=True)] == [True] * 4
+    assert "# edited" not in "".join(sources)
+    assert sources.index(calls[2]) == sources.index("print('all correct')") - 1
+    assert [g.attempted for g in graded] == [False, True, False, False]
+    assert [sources[g.grader] for g in graded] == calls
+
+
+def test_the_network_guard_refuses_remote_addresses_only(monkeypatch):
+    for name in ("connect", "connect_ex"):  # restored after the test
+        monkeypatch.setattr(socket.socket, name, getattr(socket.socket, name))
+    block_network()
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        socket.create_connection(server.getsockname(), timeout=5).close()
+    with socket.socket() as remote:
+        with pytest.raises(OSError, match="no network while grading"):
+            remote.connect(("192.0.2.1", 80))
+        assert remote.connect_ex(("192.0.2.1", 80)) == errno.ENETUNREACH
+
+
+# --- real gradings ---
+
+
+def test_a_short_notebook_hits_the_notebook_limit_and_private_checks_count(tmp_path):
+    start = student_chapter().cells
+    first = next(i for i, c in enumerate(start) if ":label: ex-ch01-class-means" in c.source)
+    short = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("from crossmodal_helpers import exercises"),
+            *start[first : first + 6],
+        ]
+    )
+    assert "ex-ch01-which-kind" in short.cells[4].source
+    folder = tmp_path / "in"
+    folder.mkdir()
+    nbformat.write(
+        answer(short, {"ex-ch01-which-kind": RIGHT["ex-ch01-which-kind"]}), folder / "a.ipynb"
+    )
+    deaf = answer(short, {"ex-ch01-which-kind": DEAF})
+    nbformat.write(deaf, folder / "b.ipynb")
+    checks = tmp_path / "private.py"
+    checks.write_text(
+        "from crossmodal_helpers.exercises import Feedback\n\n\n"
+        "def strict(answers):\n"
+        "    return Feedback(answers.get('a') == 'multimodal', 'a private verdict')\n\n\n"
+        "CHECKS = {'ex-ch01-which-kind': strict}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "g.csv"
+    argv = [
+        str(folder),
+        "--out",
+        str(out),
+        "--checks",
+        str(checks),
+        "--timeout",
+        "15",
+        "--jobs",
+        "2",
+    ]
+    assert grade.main([*argv, "--cell-timeout", "100"]) == 0
+    rows = read_rows(out)
+    assert statuses(rows, "a") == {
+        "ex-ch01-class-means": "not attempted",
+        "ex-ch01-which-kind": "failed",  # the public check passes, the private one does not
+        "ex-ch01-leakage": "missing",
+        "ex-ch01-tags": "missing",
+    }
+    which = next(r for r in rows if r["student"] == "a" and r["exercise"] == "ex-ch01-which-kind")
+    assert which["feedback"].startswith("Correct:") and which["private_status"] == "failed"
+    assert which["private_feedback"] == "Not yet: a private verdict"
+    assert statuses(rows, "b")["ex-ch01-which-kind"] == "timeout"
+    b_row = next(r for r in rows if r["student"] == "b" and r["exercise"] == "ex-ch01-which-kind")
+    assert "notebook's time limit" in b_row["detail"] and b_row["run"].startswith("notebook time")
+
+
+@pytest.mark.slow
+def test_a_folder_of_chapter_1_submissions_gives_a_gradebook(tmp_path):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    for student, answers in SUBMISSIONS.items():
+        nbformat.write(answer(student_chapter(), answers), folder / f"{student}.ipynb")
+    out = tmp_path / "gradebook.csv"
+    argv = [str(folder), "--out", str(out), "--jobs", "2", "--executed", str(tmp_path / "ran")]
+    assert grade.main([*argv, "--cell-timeout", "60", "--timeout", "900"]) == 0
+    rows = read_rows(out)
+    assert len(rows) == 16 and {r["chapter"] for r in rows} == {"01_crossmodal_data"}
+    assert statuses(rows, "right") == dict.fromkeys(RIGHT, "passed")
+    assert statuses(rows, "wrong") == {
+        "ex-ch01-class-means": "failed",
+        "ex-ch01-which-kind": "failed",
+        "ex-ch01-leakage": "not attempted",
+        "ex-ch01-tags": "failed",
+    }
+    assert statuses(rows, "crash") == {
+        "ex-ch01-class-means": "error",
+        "ex-ch01-which-kind": "passed",
+        "ex-ch01-leakage": "crashed",
+        "ex-ch01-tags": "not run",
+    }
+    assert statuses(rows, "hang") == {
+        "ex-ch01-class-means": "passed",
+        "ex-ch01-which-kind": "timeout",
+        "ex-ch01-leakage": "timeout",
+        "ex-ch01-tags": "not run",
+    }
+    by = {(r["student"], r["exercise"]): r for r in rows}
+    assert all(by["right", label]["feedback"].startswith("Correct:") for label in RIGHT)
+    assert by["wrong", "ex-ch01-which-kind"]["feedback"].startswith("Not yet:")
+    assert "ZeroDivisionError" in by["crash", "ex-ch01-class-means"]["detail"]
+    assert by["crash", "ex-ch01-leakage"]["run"].startswith("kernel died")
+    assert "interrupted" in by["hang", "ex-ch01-which-kind"]["detail"]
+    assert "ignored the interrupt" in by["hang", "ex-ch01-leakage"]["detail"]
+    summary = read_rows(tmp_path / "gradebook-summary.csv")
+    assert {r["student"]: int(r["score"]) for r in summary} == {
+        "right": 4,
+        "wrong": 0,
+        "crash": 1,
+        "hang": 1,
+    }
+    assert (tmp_path / "ran" / "right.ipynb").is_file()
