@@ -89,6 +89,7 @@ class Graded:
     first: int | None = None  # the exercise statement's cell
     grader: int | None = None  # the check cell the grader wrote
     attempted: bool = True
+    cell: Any = None
 
 
 @dataclass
@@ -160,7 +161,10 @@ def load_private(path: Path | None, labels: set[str]) -> str | None:
         raise SystemExit(f"--checks: no file {path}")
     spec = importlib.util.spec_from_file_location("crossmodal_private_checks", path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as err:  # an instructor's module can fail in any way
+        raise SystemExit(f"--checks: {path} could not be imported: {err!r}") from None
     checks = getattr(module, "CHECKS", None)
     if not isinstance(checks, dict) or not checks:
         raise SystemExit(f"--checks: {path} must define CHECKS, a dict label -> check function")
@@ -213,7 +217,9 @@ def prepare(
         if check is None:  # put back after the answer cells, before the cells that follow
             answers = answers[: len(exercise.template)]
         item.attempted = tuple(cells[i].source.strip() for i in answers) != exercise.template
-        cell = nbformat.v4.new_code_cell(grader_source(exercise, private))
+        cell = item.cell = nbformat.v4.new_code_cell(grader_source(exercise, private))
+        if nb.nbformat_minor < 5:  # cell ids came with nbformat 4.5
+            del cell["id"]
         if check is None:
             at = answers[-1] + 1 if answers else first + 1
             cells.insert(at, cell)
@@ -223,11 +229,7 @@ def prepare(
     for item in graded:
         if item.exercise.label in starts:
             item.first = starts[item.exercise.label]
-            item.grader = next(
-                i
-                for i in range(item.first, len(cells))
-                if cells[i].cell_type == "code" and "_grading.record(" in cells[i].source
-            )
+            item.grader = next(i for i, cell in enumerate(cells) if cell is item.cell)
     prepared = nbformat.from_dict(nb)
     prepared.cells = cells
     return prepared, graded
@@ -479,7 +481,20 @@ async def grade_all(submissions: list[Submission], settings: Settings, jobs: int
     async def one(number: int, item: Submission) -> list[dict]:
         async with gate:
             print(f"grading {item.name} ({item.student})", flush=True)
-            return await grade_submission(number, item, settings)
+            try:
+                return await grade_submission(number, item, settings)
+            except Exception as err:  # one broken submission must not stop the others
+                print(f"could not grade {item.name}: {err!r}", file=sys.stderr)
+                detail = f"the grader failed: {err!r}"[:300]
+                return [
+                    {
+                        "student": item.student,
+                        "notebook": item.name,
+                        "status": "grader error",
+                        "score": 0,
+                        "detail": detail,
+                    }
+                ]
 
     results = await asyncio.gather(*(one(n, s) for n, s in enumerate(submissions)))
     return [row for rows in results for row in rows]

@@ -118,6 +118,7 @@ def test_a_missing_folder_and_an_empty_one_are_errors(tmp_path):
     [
         (None, "--checks: no file"),
         ("X = 1\n", "must define CHECKS"),
+        ("import no_such_module\n", "could not be imported: ModuleNotFoundError"),
         ("CHECKS = {'ex-ch99-none': print}\n", "unknown exercise labels: ex-ch99-none"),
         ("CHECKS = {'ex-ch01-leakage': 3}\n", "must be a function"),
     ],
