@@ -153,6 +153,16 @@ def load_reference(folder: Path) -> dict[str, list[Exercise]]:
     return chapters
 
 
+def book_cells(folder: Path) -> frozenset[str]:
+    """The code of every cell of the reference chapters (stripped), to tell the book's cells."""
+    return frozenset(
+        cell.source.strip()
+        for path in folder.glob("*.ipynb")
+        for cell in nbformat.read(path, as_version=4).cells
+        if cell.cell_type == "code"
+    )
+
+
 def load_private(path: Path | None, labels: set[str]) -> str | None:
     """The source of a private checks module, after checking that it defines ``CHECKS``."""
     if path is None:
@@ -238,6 +248,20 @@ def prepare(
 # --- running a submission in isolation ---
 
 
+@dataclass(frozen=True)
+class Settings:
+    """How every submission is run."""
+
+    reference: dict[str, list[Exercise]]
+    book_cells: frozenset[str]
+    private: str | None
+    cell_limit: float
+    limit: float
+    cache: Path | None
+    scratch: Path
+    executed: Path | None
+
+
 def isolated_env(folder: Path, cache: Path | None) -> dict[str, str]:
     """Environment of a submission's kernel: its own HOME and caches, offline."""
     home, site = folder / "home", folder / "site"
@@ -295,10 +319,17 @@ async def _kill_at(client: NotebookClient, seconds: float, run: Run) -> None:
 
 
 async def execute(
-    nb: nbformat.NotebookNode, folder: Path, env: dict[str, str], cell_limit: float, limit: float
+    nb: nbformat.NotebookNode, folder: Path, env: dict[str, str], settings: Settings
 ) -> Run:
-    """Run ``nb`` in ``folder`` with ``env``; errors and time-outs go into the returned Run."""
+    """Run ``nb`` in ``folder`` with ``env``; errors and time-outs go into the returned Run.
+
+    Every cell but the book's own (budgeted and tested) gets the cell time limit.
+    """
     run = Run()
+    cell_limit = settings.cell_limit
+
+    def timeout(cell: Any) -> float | None:
+        return None if cell.source.strip() in settings.book_cells else cell_limit
 
     def on_error(cell: Any, cell_index: int, execute_reply: dict[str, Any]) -> None:
         content = execute_reply["content"]
@@ -307,7 +338,7 @@ async def execute(
 
     client = NotebookClient(
         nb,
-        timeout=cell_limit,
+        timeout_func=timeout,
         interrupt_on_timeout=True,
         error_on_timeout={
             "ename": TIMEOUT_ENAME,
@@ -321,7 +352,7 @@ async def execute(
     )
     try:
         async with client.async_setup_kernel(env=env):
-            watchdog = asyncio.ensure_future(_kill_at(client, limit, run))
+            watchdog = asyncio.ensure_future(_kill_at(client, settings.limit, run))
             try:
                 await _execute_cells(client, run)
             finally:
@@ -429,19 +460,6 @@ def find_submissions(folder: Path) -> list[Submission]:
     return found
 
 
-@dataclass(frozen=True)
-class Settings:
-    """How every submission is run."""
-
-    reference: dict[str, list[Exercise]]
-    private: str | None
-    cell_limit: float
-    limit: float
-    cache: Path | None
-    scratch: Path
-    executed: Path | None
-
-
 def _chapter(nb: nbformat.NotebookNode, reference: dict[str, list[Exercise]]) -> str | None:
     labels = {label for cell in nb.cells for label in _labels(cell)}
     shared = {name: len(labels & {e.label for e in found}) for name, found in reference.items()}
@@ -464,10 +482,12 @@ async def grade_submission(number: int, item: Submission, settings: Settings) ->
     folder = settings.scratch / f"{number:03d}"
     (folder / "work").mkdir(parents=True)
     env = isolated_env(folder, settings.cache)
-    run = await execute(prepared, folder / "work", env, settings.cell_limit, settings.limit)
+    run = await execute(prepared, folder / "work", env, settings)
     if settings.executed is not None:
         target = settings.executed / item.name
         target.parent.mkdir(parents=True, exist_ok=True)
+        for cell in prepared.cells:  # the private checks stay out of the kept notebooks
+            cell.source = cell.source.replace(repr(settings.private), "'<private checks>'")
         nbformat.write(prepared, target)
     shutil.rmtree(folder, ignore_errors=True)
     base.update(chapter=chapter, run=run.outcome)
@@ -569,6 +589,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="crossmodal-grade-") as scratch:
         settings = Settings(
             reference,
+            book_cells(args.reference),
             load_private(args.checks, labels),
             args.cell_timeout,
             args.timeout,
