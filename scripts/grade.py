@@ -8,10 +8,11 @@ A submission is a student-edition chapter with the exercise cells filled in:
 who hand in several chapters. The chapter is recognised by its exercise labels. Each
 exercise's check cell is replaced by the book's own check call (an edited or deleted check
 cell changes nothing), and each submission runs top to bottom in its own kernel, working
-directory, HOME and copy of the data cache, offline, with a time limit per cell and per
-notebook. A cell that raises does not stop the run (the later exercises are graded from
-what ran); a cell over its limit is interrupted, and the kernel is killed if it does not
-stop; a dead or killed kernel leaves the exercises after it "not run".
+directory, HOME and copy of the data cache, offline, with a time limit per notebook and
+one per cell for the cells the student wrote or changed and the checks. A cell that raises
+does not stop the run (the later exercises are graded from what ran); a cell over its
+limit is interrupted, and the kernel is killed if it does not stop; a dead or killed
+kernel leaves the exercises after it "not run".
 
 Writes the gradebook (one row per student x exercise: status, score and the feedback the
 student saw) and, beside it, ``<out>-summary.csv`` (one row per submission, one column per
