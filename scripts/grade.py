@@ -90,7 +90,7 @@ class Graded:
     first: int | None = None  # the exercise statement's cell
     grader: int | None = None  # the check cell the grader wrote
     attempted: bool = True
-    cell: Any = None
+    cell: Any = None  # that check cell itself
 
 
 @dataclass
@@ -313,10 +313,15 @@ async def _responds(client: NotebookClient, grace: float) -> bool:
     return False
 
 
+async def _kill(client: NotebookClient) -> None:
+    if await ensure_async(client.km.is_alive()):
+        await ensure_async(client.km.shutdown_kernel(now=True))
+
+
 async def _kill_at(client: NotebookClient, seconds: float, run: Run) -> None:
     await asyncio.sleep(seconds)
     run.expired = True
-    await ensure_async(client.km.shutdown_kernel(now=True))
+    await _kill(client)
 
 
 async def execute(
@@ -351,14 +356,18 @@ async def execute(
         resources={"metadata": {"path": str(folder)}},
         on_cell_error=on_error,
     )
+    started = False
     try:
         async with client.async_setup_kernel(env=env):
+            started = True
             watchdog = asyncio.ensure_future(_kill_at(client, settings.limit, run))
             try:
                 await _execute_cells(client, run)
             finally:
                 watchdog.cancel()
-    except (RuntimeError, TimeoutError) as err:  # the kernel did not start
+    except (RuntimeError, TimeoutError) as err:
+        if started:
+            raise
         run.outcome = f"kernel did not start: {err}"
     return run
 
@@ -382,7 +391,7 @@ async def _execute_cells(client: NotebookClient, run: Run) -> None:
         ):
             run.events[index] = ("timeout", "ignored the interrupt at the cell time limit")
             run.outcome = f"cell time limit, kernel killed (cell {index})"
-            await ensure_async(client.km.shutdown_kernel(now=True))
+            await _kill(client)
             return
     if run.events:
         run.outcome = f"completed, {len(run.events)} cell(s) with errors or time-outs"
@@ -569,9 +578,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("submissions", type=Path, help="folder of submitted notebooks")
     parser.add_argument("--out", type=Path, default=Path("gradebook.csv"), help="gradebook CSV")
     parser.add_argument("--checks", type=Path, help="module of private checks (CHECKS dict)")
-    parser.add_argument("--reference", type=Path, default=ROOT / "notebooks")
-    parser.add_argument("--cell-timeout", type=_positive, default=300.0, help="seconds per cell")
-    parser.add_argument("--timeout", type=_positive, default=1200.0, help="seconds per notebook")
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=ROOT / "notebooks",
+        help="the book's chapters, where the exercises and checks come from",
+    )
+    parser.add_argument(
+        "--cell-timeout",
+        type=_positive,
+        default=300.0,
+        help="seconds per check cell and per cell the student wrote or changed (300)",
+    )
+    parser.add_argument(
+        "--timeout", type=_positive, default=1200.0, help="seconds per notebook (1200)"
+    )
     parser.add_argument("--jobs", type=_jobs, default=1, help="submissions run at once")
     parser.add_argument("--executed", type=Path, help="folder for the executed notebooks")
     args = parser.parse_args(argv)
