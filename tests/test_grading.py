@@ -112,6 +112,17 @@ def test_a_missing_folder_and_an_empty_one_are_errors(tmp_path):
     assert not (tmp_path / "g.csv").exists()
 
 
+def test_a_reference_without_chapters_is_an_error(tmp_path):
+    nbformat.write(student_chapter(), tmp_path / "alice.ipynb")
+    out = ["--out", str(tmp_path / "g.csv")]
+    with pytest.raises(SystemExit, match="--reference: no folder"):
+        grade.main([str(tmp_path), *out, "--reference", str(tmp_path / "nowhere")])
+    (tmp_path / "book").mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "book" / "01_empty.ipynb")
+    with pytest.raises(SystemExit, match="--reference: no notebook with exercises"):
+        grade.main([str(tmp_path), *out, "--reference", str(tmp_path / "book")])
+
+
 @pytest.mark.parametrize(
     ("source", "message"),
     [
@@ -203,7 +214,10 @@ def test_time_limits_and_private_checks_on_a_short_notebook(tmp_path, monkeypatc
     folder = tmp_path / "in"
     folder.mkdir()
     short = short_chapter()
-    for student, which_kind in [("a", RIGHT["ex-ch01-which-kind"]), ("b", SLEEP), ("c", DEAF)]:
+    online = "import os\nimport socket\n\nprint(os.environ['HOME'], os.getcwd())\n"
+    online += "socket.create_connection(('192.0.2.1', 80), timeout=5)"
+    answers = [("a", RIGHT["ex-ch01-which-kind"]), ("b", SLEEP), ("c", DEAF), ("e", online)]
+    for student, which_kind in answers:
         nbformat.write(
             answer(short, {"ex-ch01-which-kind": which_kind}), folder / f"{student}.ipynb"
         )
@@ -216,7 +230,7 @@ def test_time_limits_and_private_checks_on_a_short_notebook(tmp_path, monkeypatc
         encoding="utf-8",
     )
     out = tmp_path / "g.csv"
-    argv = [str(folder), "--out", str(out), "--checks", str(checks), "--jobs", "3"]
+    argv = [str(folder), "--out", str(out), "--checks", str(checks), "--jobs", "4"]
     argv += ["--executed", str(tmp_path / "ran"), "--cell-timeout", "10", "--timeout", "60"]
     assert grade.main(argv) == 0
     rows = read_rows(out)
@@ -239,6 +253,14 @@ def test_time_limits_and_private_checks_on_a_short_notebook(tmp_path, monkeypatc
     assert statuses(rows, "c")["ex-ch01-which-kind"] == "timeout"
     assert "ignored the interrupt" in by["c", "ex-ch01-which-kind"]["detail"]
     assert by["c", "ex-ch01-which-kind"]["run"].startswith("cell time limit, kernel killed")
+    # e runs offline, in a HOME and a working directory of its own
+    assert statuses(rows, "e")["ex-ch01-which-kind"] == "error"
+    assert (
+        "OSError: [Errno 101] no network while grading" in by["e", "ex-ch01-which-kind"]["detail"]
+    )
+    ran = nbformat.read(tmp_path / "ran" / "e.ipynb", as_version=4)
+    home, cwd = next(o.text for c in ran.cells for o in c.get("outputs", []) if "text" in o).split()
+    assert Path(home).name == "home" and Path(cwd).name == "work" and Path(home) != Path.home()
 
 
 def test_the_notebook_limit_stops_cells_that_each_stay_within_the_cell_limit(tmp_path):
