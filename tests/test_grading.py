@@ -255,9 +255,7 @@ def test_time_limits_and_private_checks_on_a_short_notebook(tmp_path, monkeypatc
     assert by["c", "ex-ch01-which-kind"]["run"].startswith("cell time limit, kernel killed")
     # e runs offline, in a HOME and a working directory of its own
     assert statuses(rows, "e")["ex-ch01-which-kind"] == "error"
-    assert (
-        "OSError: [Errno 101] no network while grading" in by["e", "ex-ch01-which-kind"]["detail"]
-    )
+    assert "no network while grading" in by["e", "ex-ch01-which-kind"]["detail"]
     ran = nbformat.read(tmp_path / "ran" / "e.ipynb", as_version=4)
     home, cwd = next(o.text for c in ran.cells for o in c.get("outputs", []) if "text" in o).split()
     assert Path(home).name == "home" and Path(cwd).name == "work" and Path(home) != Path.home()
