@@ -7,6 +7,8 @@
 #   make colab-check  execute every chapter in Colab's own runtime (.venv-colab, colab/pins.txt)
 #   make colab-edition  the chapters as Colab shows them (no MyST, the run's numbers) in _build/colab
 #   make publish-colab REMOTE=origin  push the Colab edition to the remote's `colab` branch
+#   make grade SUBMISSIONS=folder [OUT=gradebook.csv] [CHECKS=private.py] [JOBS=2]
+#                grade submitted student notebooks into a gradebook (see book/for_instructors.md)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -26,8 +28,8 @@ book test: export CROSSMODAL_RESULTS_DIR := $(CURDIR)/_build/results
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: venv assets book student test colab-check colab-edition publish-colab publish-student \
-	bench lint format clean
+.PHONY: venv assets book student grade test colab-check colab-edition publish-colab \
+	publish-student bench lint format clean
 
 venv: $(VENV)/.installed
 
@@ -82,6 +84,13 @@ test: venv assets
 # Reuses the book's execution cache: run after `make book`.
 student: book
 	$(PY) scripts/student_edition.py
+
+# Each submission runs in its own kernel, folder and HOME, offline, with time limits.
+OUT ?= gradebook.csv
+JOBS ?= 1
+grade: venv
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [OUT=gradebook.csv] [CHECKS=private.py] [JOBS=2]"; exit 2; }
+	$(PY) scripts/grade.py "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS) $(if $(CHECKS),--checks "$(CHECKS)")
 
 # Colab's published image (colab/pins.txt) in .venv-colab, built once; every chapter runs
 # outside the repository with a kernel of that environment and a stand-in google.colab.

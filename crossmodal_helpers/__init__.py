@@ -21,6 +21,7 @@ _SUBMODULES = (
     "exercises",
     "fusion",
     "gan",
+    "grading",
     "metrics",
     "plots",
     "results",
