@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import ipywidgets
     import keras
 
-#: Epochs of the book's digit CNN (about 26 s of CPU time). Introduced in chapter 3.
+#: Epochs of the book's digit CNN. Introduced in chapter 3.
 DIGIT_CNN_EPOCHS = 10
 #: Mini-batch size and peak learning rate of :func:`fit_digit_cnn`. Introduced in chapter 3.
 DIGIT_CNN_BATCH_SIZE = 64
@@ -174,9 +174,10 @@ def build_digit_cnn(
 ) -> keras.Model:
     """The book's small digit CNN (Keras functional API). Introduced in chapter 3.
 
-    Two convolution + max-pooling stages, then a dense layer with dropout before the
-    softmax. It holds no augmentation, so ``model(images)`` and ``model.predict(images)``
-    agree; :func:`fit_digit_cnn` adds the augmentation around it for training only.
+    Two convolution + max-pooling stages, then dropout on the flattened features, a dense
+    layer and the softmax. It holds no augmentation, so ``model(images)`` and
+    ``model.predict(images)`` agree; :func:`fit_digit_cnn` adds the augmentation around it
+    for training only.
     """
     import keras
     from keras import layers

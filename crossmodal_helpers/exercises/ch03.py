@@ -22,8 +22,8 @@ def sobel_x(answer: Any) -> Feedback:
     image = datasets.load("mnist5k", split="test", seed=0).images[0, ..., 0]
     expected = correlate2d(image, SOBEL_X, mode="valid")
     hint = (
-        "slide the 3×3 kernel over every position where it fits entirely: "
-        "out[i, j] = (SOBEL_X * image[i:i + 3, j:j + 3]).sum(), giving a 26×26 array"
+        "entry (i, j) combines the kernel with the 3×3 patch whose top-left corner is pixel "
+        "(i, j), entry by entry; how many such positions fit along one side of 28 pixels?"
     )
     feedback = check_array(answer, expected, name="gx", hint=hint, atol=1e-5)
     if not feedback.passed and np.shape(answer) == expected.shape:
@@ -48,8 +48,8 @@ def hog_length(answer: Any) -> Feedback:
         answer,
         expected,
         name="hog_length",
-        hint="count the cells along one side (28 / 4), then the block positions along one "
-        "side (cells − 2 + 1); each block holds 2·2 cells of 9 orientation bins",
+        hint="section 3.3 counts the vector for 7×7-pixel cells: which of its factors "
+        "depend on the cell size? (The blocks overlap, moving one cell at a time.)",
     )
 
 
@@ -64,14 +64,21 @@ def digit_cnn_parameters(kernel_size: int) -> int:
 
 def cnn_parameters(answer: Any) -> Feedback:
     """Check exercise 'Counting parameters': the chapter's CNN with 3×3 instead of 5×5 kernels."""
-    return check_value(
-        answer,
-        digit_cnn_parameters(3),
-        name="n_parameters",
-        hint="a Conv2D layer has k·k·(input channels)·(filters) weights plus one bias per "
-        "filter; pooling, flatten and dropout have none; the flattened map is 7·7·32 "
-        "whatever the kernel size, because the convolutions use padding='same'",
+    hint = (
+        "a Conv2D layer has one k×k kernel per input channel and filter, plus one bias per "
+        "filter; pooling, flatten and dropout learn nothing. cnn.summary() lists every "
+        "layer's output shape and parameter count for k = 5: which of them change with k?"
     )
+    numbers = (int, float, np.integer, np.floating)
+    five_by_five = digit_cnn_parameters(5)
+    if isinstance(answer, numbers) and not isinstance(answer, bool) and answer == five_by_five:
+        return Feedback(
+            False,
+            f"n_parameters = {answer} is the chapter's model with 5×5 kernels",
+            "count again with k = 3 in both convolutions; does padding='same' let the "
+            "kernel size change the shape of the map the dense layer sees?",
+        )
+    return check_value(answer, digit_cnn_parameters(3), name="n_parameters", hint=hint)
 
 
 def precision_recall(answer: Any, confusion: Any, digit: int = 9) -> Feedback:
@@ -117,17 +124,17 @@ def precision_recall(answer: Any, confusion: Any, digit: int = 9) -> Feedback:
             "precision asks 'of the images predicted as this digit, how many are it?' "
             "(a column), recall 'of the images of this digit, how many were found?' (a row)",
         )
-    for name, value, expected, where in (
-        ("precision", precision, expected_precision, "column"),
-        ("recall", recall, expected_recall, "row"),
+    for name, value, expected, among in (
+        ("precision", precision, expected_precision, f"the images predicted as {digit}"),
+        ("recall", recall, expected_recall, f"the images that are a {digit}"),
     ):
         feedback = check_value(
             value,
             expected,
             name=name,
             rel_tol=1e-4,
-            hint=f"the {name} of digit {digit} divides the diagonal entry by the sum of "
-            f"its {where} (rows are the truth, columns the prediction)",
+            hint=f"{name} counts among {among}: is that a row or a column of the confusion "
+            "matrix (rows are the truth, columns the prediction)?",
         )
         if not feedback.passed:
             return feedback

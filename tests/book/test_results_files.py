@@ -276,6 +276,85 @@ def test_the_quoted_error_snippets_are_misclassified_by_both_models():
     assert _ch02()["quoted_errors_both_wrong"] == 4
 
 
+def _ch03() -> dict:
+    return _load("03_image_recognition")["results"]
+
+
+def test_reported_cnn_training_accuracy_stays_below_validation_accuracy():
+    """Chapter 3.4, the training figure: measured on augmented images with dropout active
+    and averaged over each epoch, the training accuracy is below the validation accuracy in
+    every epoch."""
+    assert _ch03()["cnn_train_minus_val_max"] < 0
+
+
+def test_training_turns_several_first_layer_kernels_into_edge_detectors():
+    """Chapter 3.4: more trained kernels than random starting kernels resemble an oriented
+    derivative filter (|r| >= 0.6), at least three of the sixteen."""
+    recorded = _ch03()
+    trained, initial = recorded["edge_like_kernels_trained"], recorded["edge_like_kernels_initial"]
+    assert trained >= max(3, 2 * initial + 1)
+
+
+def test_ten_epochs_on_250_digits_make_the_cnn_look_hungrier_for_data_than_it_is():
+    """Chapter 3.4, learning curve: 40 updates leave the 250-digit CNN far below the same CNN
+    given the full model's 550 updates, and below HOG + SVM."""
+    recorded = _ch03()
+    assert recorded["lc_cnn_250_10_epochs"] < recorded["lc_cnn_250"] - 0.05
+    assert recorded["lc_cnn_250_10_epochs"] < recorded["lc_svm_250"]
+
+
+def test_with_equal_updates_the_cnn_leads_hog_svm_even_with_250_digits():
+    """Chapter 3.4, learning curve: 'hand-made features win when data are scarce' does not
+    show down to 250 digits; the CNN's lead there is beyond the bootstrap interval."""
+    recorded = _ch03()
+    assert recorded["lc_cnn_minus_svm_250_low"] > 0
+    assert recorded["lc_cnn_all"] > recorded["lc_svm_all"]
+
+
+def test_more_data_helps_both_and_the_svm_flattens_at_the_right_end():
+    """Chapter 3.4, learning curve: both gain from 250 digits to all; from 2,000 to all the
+    SVM moves by about the noise of 750 validation digits."""
+    recorded = _ch03()
+    assert recorded["lc_svm_all"] > recorded["lc_svm_250"]
+    assert recorded["lc_cnn_all"] > recorded["lc_cnn_250"]
+    assert abs(recorded["lc_svm_all"] - recorded["lc_svm_2000"]) <= 0.015
+
+
+def test_neither_model_is_rotation_invariant_and_the_cnn_leads_at_30_degrees():
+    """Chapter 3.4, robustness: at 45 degrees both lose more than 20 points; at 30 degrees
+    the CNN's lead over HOG + SVM is beyond the paired bootstrap interval."""
+    recorded = _ch03()
+    assert recorded["cnn_accuracy_rotated_45deg"] < recorded["cnn_accuracy"] - 0.2
+    assert recorded["hog_svm_accuracy_rotated_45deg"] < recorded["hog_svm_accuracy"] - 0.2
+    assert recorded["rotated_30_cnn_minus_svm_low"] > 0
+
+
+def test_augmenting_the_svm_buys_robustness_beyond_the_range_it_covers():
+    """Chapter 3.4, robustness: one augmented copy of each training digit helps HOG + SVM at
+    30 degrees, three times the augmentation's range, beyond the bootstrap interval."""
+    assert _ch03()["rotated_30_augmented_minus_svm_low"] > 0
+
+
+def test_noise_separates_the_models_far_more_than_rotation():
+    """Chapter 3.4 and summary: at sigma = 0.2 the CNN keeps its accuracy while HOG + SVM
+    falls, a gap far larger than at 30 degrees of rotation."""
+    recorded = _ch03()
+    noise_gap = recorded["cnn_noise_02"] - recorded["svm_noise_02"]
+    rotation_gap = (
+        recorded["cnn_accuracy_rotated_30deg"] - recorded["hog_svm_accuracy_rotated_30deg"]
+    )
+    assert noise_gap > rotation_gap + 0.1
+    assert recorded["cnn_noise_02"] >= recorded["cnn_accuracy"] - 0.02
+
+
+def test_the_cnn_is_more_accurate_than_hog_svm_on_the_clean_test_digits():
+    """Chapter 3.4-3.5: the CNN's test accuracy is above HOG + SVM's and the paired bootstrap
+    interval of the gap does not lie below zero (the prose's verdict is computed from it)."""
+    recorded = _ch03()
+    assert recorded["cnn_accuracy"] > recorded["hog_svm_accuracy"]
+    assert recorded["test_cnn_minus_svm_high"] > 0
+
+
 def test_joint_fusion_beats_the_better_single_modality_by_five_points():
     recorded = _load("04_fusion")["results"]
     single = max(recorded["image_only_accuracy_noisy"], recorded["text_only_accuracy_noisy"])
