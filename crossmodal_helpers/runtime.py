@@ -1,7 +1,9 @@
 """Runtime set-up shared by every chapter: seeds, determinism, quiet logs, devices.
 
 Introduced in chapter 1. TensorFlow is imported only inside the functions that need it,
-so ``import crossmodal_helpers`` stays cheap.
+so importing this module stays cheap. The log environment that quiets TensorFlow is set
+by the package itself on import (``crossmodal_helpers.QUIET_TF_ENV``), before anything
+can import TensorFlow.
 
 Op determinism is on by default (see :func:`setup`). A few TensorFlow ops have no
 deterministic GPU kernel and refuse to run while it is on; :func:`explain_determinism_error`
@@ -25,14 +27,6 @@ from typing import Any
 import numpy as np
 
 from crossmodal_helpers import results
-
-#: Environment variables that keep TensorFlow's C++ and absl start-up messages off the page.
-QUIET_TF_ENV = {
-    "TF_CPP_MIN_LOG_LEVEL": "3",
-    "TF_ENABLE_ONEDNN_OPTS": "0",
-    "GRPC_VERBOSITY": "ERROR",
-    "ABSL_MIN_LOG_LEVEL": "3",
-}
 
 #: Environment variable that switches op determinism off (``0``/``false``) or on
 #: (``1``/``true``) when ``setup`` is called without ``deterministic``.
@@ -100,11 +94,12 @@ def _native_stderr_silenced() -> Iterator[None]:
 def quiet_tensorflow() -> None:
     """Silence TensorFlow's C++ and Python start-up logs. Introduced in chapter 1.
 
-    TensorFlow's native libraries write to stderr while they load, before any log level
-    applies, so the first import runs with native stderr sent to /dev/null.
+    The package has already set the log environment (``crossmodal_helpers.QUIET_TF_ENV``)
+    when it was imported. Beyond that, TensorFlow's native libraries may write to stderr
+    while they load, before any log level applies, so if TensorFlow is not imported yet its
+    first import runs here with native stderr sent to /dev/null; then the Python loggers of
+    TensorFlow and absl are set to errors only.
     """
-    for key, value in QUIET_TF_ENV.items():
-        os.environ.setdefault(key, value)
     if "tensorflow" not in sys.modules:
         with _native_stderr_silenced():
             import tensorflow  # noqa: F401
