@@ -6,30 +6,22 @@ that introduces it (its docstring names that chapter) and later chapters call it
 Importing the package is cheap: submodules are imported on first use, and only the modules
 about Keras (``fusion``, ``attention``, ``gan``, ``retrieval``) import Keras and TensorFlow
 when they are imported. Before any of them can, importing the package sets the environment
-variables that keep TensorFlow's start-up messages off the page (:data:`QUIET_TF_ENV`); a
-value the user has already set is kept.
+that keeps TensorFlow's start-up messages off the page (:data:`QUIET_TF_ENV`; a value the
+user has already set is kept) and has TensorFlow's first import run with native stderr
+silenced, whichever import loads it.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 from typing import Any
 
-__version__ = "0.1.0"
+from crossmodal_helpers import _quiet_tf
+from crossmodal_helpers._quiet_tf import QUIET_TF_ENV
 
-#: Environment variables that keep TensorFlow's C++ and absl start-up messages off the page.
-#: TensorFlow reads them once, when it is first imported, so the package sets them (unless
-#: already set) on import, before any of its modules can import TensorFlow.
-QUIET_TF_ENV = {
-    "TF_CPP_MIN_LOG_LEVEL": "3",
-    "TF_ENABLE_ONEDNN_OPTS": "0",
-    "GRPC_VERBOSITY": "ERROR",
-    "ABSL_MIN_LOG_LEVEL": "3",
-}
-for _key, _value in QUIET_TF_ENV.items():
-    os.environ.setdefault(_key, _value)
-del _key, _value
+_quiet_tf.install()
+
+__version__ = "0.1.0"
 
 _SUBMODULES = (
     "attention",
