@@ -200,6 +200,8 @@ class DualEncoder(keras.Model):
         sample_weight: Any = None,
         training: bool = True,
     ) -> Tensor:
+        """The batch's loss: :func:`info_nce_loss` of the similarities ``y_pred`` at the
+        model's temperature, plus any losses the layers add. ``fit`` needs no targets."""
         loss = info_nce_loss(y_pred, self.temperature)
         if self.losses:
             loss = loss + ops.sum(self.losses)

@@ -119,9 +119,15 @@ def test_importing_the_package_sets_the_log_environment_and_keeps_the_users_choi
     ],
 )
 def test_tensorflow_starts_quietly_whatever_imports_it_first(code):
-    proc = _run(code + "\nimport keras; keras.ops.ones(2)", env=_without_log_environment())
+    """Without the package, TensorFlow 2.21 writes "Could not find cuda drivers" and more."""
+    finders = "[type(f).__name__ for f in sys.meta_path]"
+    proc = _run(
+        f"{code}\nimport sys, keras\nkeras.ops.ones(2)\nprint({finders})",
+        env=_without_log_environment(),
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == "", f"TensorFlow wrote to stderr:\n{proc.stderr}"
+    assert "_QuietFirstImport" not in proc.stdout  # it leaves once TensorFlow is loaded
 
 
 def test_setup_is_quiet_deterministic_and_reports_the_device():
