@@ -2,13 +2,24 @@
 
 The notebook teaches, the package remembers: each function is written out in the chapter
 that introduces it (its docstring names that chapter) and later chapters call it in one line.
-Importing the package is cheap: TensorFlow is imported only by the functions that need it.
+
+Importing the package is cheap: submodules are imported on first use, and only the modules
+about Keras (``fusion``, ``attention``, ``gan``, ``retrieval``) import Keras and TensorFlow
+when they are imported. Before any of them can, importing the package sets the environment
+that keeps TensorFlow's start-up messages off the page (:data:`QUIET_TF_ENV`; a value the
+user has already set is kept) and has TensorFlow's first import run with native stderr
+silenced, whichever import loads it.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
+
+from crossmodal_helpers import _quiet_tf
+from crossmodal_helpers._quiet_tf import QUIET_TF_ENV
+
+_quiet_tf.install()
 
 __version__ = "0.1.0"
 
@@ -31,7 +42,7 @@ _SUBMODULES = (
     "vision",
     "widgets",
 )
-__all__ = [*_SUBMODULES, "__version__"]
+__all__ = [*_SUBMODULES, "QUIET_TF_ENV", "__version__"]
 
 
 def __getattr__(name: str) -> Any:

@@ -14,8 +14,8 @@ Introduced in chapter 6. The chapter writes the attention function out in NumPy 
   :func:`build_grounding_model`, :func:`pointing_hits` / :func:`pointing_accuracy`,
   :func:`attention_overlay` and the :func:`attention_browser` widget.
 
-Keras and ipywidgets are imported inside the functions that need them, so importing this
-module is cheap.
+The layers are ordinary Keras layers, registered for serialisation, so a saved model that
+uses them loads with ``keras.models.load_model`` once this module is imported.
 """
 
 from __future__ import annotations
@@ -25,16 +25,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import keras
 import numpy as np
+from keras import ops
 
 from crossmodal_helpers._checks import check_count, check_dropout
-from crossmodal_helpers._lazy import LazyClasses
+from crossmodal_helpers._types import Shape, Tensor
 from crossmodal_helpers.plots import check_images
 from crossmodal_helpers.text import token_input
-
-#: Names of the Keras layer classes, defined on first access (``attention.TransformerBlock``).
-LAYER_NAMES = ("SingleUnitAttention", "AttentionPooling", "PositionalEmbedding", "TransformerBlock")
-
 
 # --------------------------------------------------------------------------- checks
 
@@ -124,8 +122,6 @@ def scaled_dot_product_attention_ops(q, k, v, mask=None):
     Introduced in chapter 6. Masked scores get a large negative number instead of
     $-\\infty$, so a fully masked row gives uniform weights rather than NaN.
     """
-    from keras import ops
-
     d_k = ops.shape(q)[-1]
     scores = ops.matmul(q, ops.swapaxes(k, -1, -2)) / ops.sqrt(ops.cast(d_k, q.dtype))
     if mask is not None:
@@ -137,188 +133,177 @@ def scaled_dot_product_attention_ops(q, k, v, mask=None):
 # --------------------------------------------------------------------------- Keras layers
 
 
-def _define_layers() -> dict[str, type]:
-    """Define the attention layers on first use, so that Keras is imported lazily."""
-    import keras
-    from keras import ops
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class SingleUnitAttention(keras.layers.Layer):
+    """The source article's "attention", translated to Keras 3. It attends to nothing.
 
-    @keras.saving.register_keras_serializable(package="crossmodal_helpers")
-    class SingleUnitAttention(keras.layers.Layer):
-        """The source article's "attention", translated to Keras 3. It attends to nothing.
+    Introduced in chapter 6, as a warning. ``Dense(1, activation="softmax")`` takes a
+    softmax over a single unit, which is always 1, and the second softmax runs over the
+    last axis, which again has size 1. So every weight is exactly 1, the output is the
+    plain sum of ``values`` over time, and no gradient reaches the ``Dense`` layer.
+    """
 
-        Introduced in chapter 6, as a warning. ``Dense(1, activation="softmax")`` takes a
-        softmax over a single unit, which is always 1, and the second softmax runs over the
-        last axis, which again has size 1. So every weight is exactly 1, the output is the
-        plain sum of ``values`` over time, and no gradient reaches the ``Dense`` layer.
-        """
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.weight = keras.layers.Dense(1, activation="softmax")
 
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.weight = keras.layers.Dense(1, activation="softmax")
+    def weights_of(self, query: Tensor) -> Tensor:
+        """The "attention weights" (batch, time, 1): all ones."""
+        score = self.weight(query)
+        return ops.softmax(score, axis=-1)
 
-        def weights_of(self, query: Any) -> Any:
-            """The "attention weights" (batch, time, 1): all ones."""
-            score = self.weight(query)
-            return ops.softmax(score, axis=-1)
+    def call(self, query: Tensor, values: Tensor) -> Tensor:
+        attention = self.weights_of(query)
+        context = attention * values
+        return ops.sum(context, axis=1)
 
-        def call(self, query: Any, values: Any) -> Any:
-            attention = self.weights_of(query)
-            context = attention * values
-            return ops.sum(context, axis=1)
 
-    @keras.saving.register_keras_serializable(package="crossmodal_helpers")
-    class AttentionPooling(keras.layers.Layer):
-        """The repaired layer: one score per time step, softmax over the time axis.
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class AttentionPooling(keras.layers.Layer):
+    """The repaired layer: one score per time step, softmax over the time axis.
 
-        Introduced in chapter 6. $s_t = w^\\top \\tanh(W x_t)$, $\\alpha = \\mathrm{softmax}_t(s)$
-        and the output is $\\sum_t \\alpha_t v_t$: additive attention (Bahdanau et al., 2015)
-        with one learned query. The weights of each example sum to 1 over time.
-        """
+    Introduced in chapter 6. $s_t = w^\\top \\tanh(W x_t)$, $\\alpha = \\mathrm{softmax}_t(s)$
+    and the output is $\\sum_t \\alpha_t v_t$: additive attention (Bahdanau et al., 2015)
+    with one learned query. The weights of each example sum to 1 over time.
+    """
 
-        def __init__(self, units: int = 32, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.units = check_count(units, "units")
-            self.hidden = keras.layers.Dense(self.units, activation="tanh")
-            self.score = keras.layers.Dense(1, use_bias=False)
+    def __init__(self, units: int = 32, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.units = check_count(units, "units")
+        self.hidden = keras.layers.Dense(self.units, activation="tanh")
+        self.score = keras.layers.Dense(1, use_bias=False)
 
-        def weights_of(self, query: Any) -> Any:
-            """The attention weights (batch, time, 1); they sum to 1 over time."""
-            return ops.softmax(self.score(self.hidden(query)), axis=1)
+    def weights_of(self, query: Tensor) -> Tensor:
+        """The attention weights (batch, time, 1); they sum to 1 over time."""
+        return ops.softmax(self.score(self.hidden(query)), axis=1)
 
-        def call(self, query: Any, values: Any) -> Any:
-            return ops.sum(self.weights_of(query) * values, axis=1)
+    def call(self, query: Tensor, values: Tensor) -> Tensor:
+        return ops.sum(self.weights_of(query) * values, axis=1)
 
-        def get_config(self) -> dict:
-            return {**super().get_config(), "units": self.units}
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "units": self.units}
 
-    @keras.saving.register_keras_serializable(package="crossmodal_helpers")
-    class PositionalEmbedding(keras.layers.Layer):
-        """Token embedding plus a learned embedding of each position (0 = padding).
 
-        Introduced in chapter 6. Self-attention ignores order, so the position of each
-        token is added to its vector: $x_t = E[w_t] + P[t]$. Id 0 is padding and masked.
-        """
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class PositionalEmbedding(keras.layers.Layer):
+    """Token embedding plus a learned embedding of each position (0 = padding).
 
-        def __init__(self, max_length: int, vocab_size: int, d_model: int, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.max_length = check_count(max_length, "max_length")
-            self.vocab_size = check_count(vocab_size, "vocab_size", minimum=2)
-            self.d_model = check_count(d_model, "d_model")
-            self.tokens = keras.layers.Embedding(self.vocab_size, self.d_model, name="tokens")
-            self.positions = keras.layers.Embedding(self.max_length, self.d_model, name="positions")
+    Introduced in chapter 6. Self-attention ignores order, so the position of each
+    token is added to its vector: $x_t = E[w_t] + P[t]$. Id 0 is padding and masked.
+    """
 
-        def call(self, ids: Any) -> Any:
-            length = ops.shape(ids)[-1]
-            return self.tokens(ids) + self.positions(ops.arange(length))
+    def __init__(self, max_length: int, vocab_size: int, d_model: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_length = check_count(max_length, "max_length")
+        self.vocab_size = check_count(vocab_size, "vocab_size", minimum=2)
+        self.d_model = check_count(d_model, "d_model")
+        self.tokens = keras.layers.Embedding(self.vocab_size, self.d_model, name="tokens")
+        self.positions = keras.layers.Embedding(self.max_length, self.d_model, name="positions")
 
-        def compute_mask(self, ids: Any, mask: Any = None) -> Any:
-            return ops.not_equal(ids, 0)
+    def call(self, ids: Tensor) -> Tensor:
+        length = ops.shape(ids)[-1]
+        return self.tokens(ids) + self.positions(ops.arange(length))
 
-        def get_config(self) -> dict:
-            return {
-                **super().get_config(),
-                "max_length": self.max_length,
-                "vocab_size": self.vocab_size,
-                "d_model": self.d_model,
-            }
+    def compute_mask(self, ids: Tensor, mask: Tensor | None = None) -> Tensor:
+        return ops.not_equal(ids, 0)
 
-    @keras.saving.register_keras_serializable(package="crossmodal_helpers")
-    class TransformerBlock(keras.layers.Layer):
-        """One Transformer encoder block (Vaswani et al., 2017). Introduced in chapter 6.
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "max_length": self.max_length,
+            "vocab_size": self.vocab_size,
+            "d_model": self.d_model,
+        }
 
-        $h = \\mathrm{LayerNorm}(x + \\mathrm{MHA}(x, x, x))$, then
-        $y = \\mathrm{LayerNorm}(h + \\mathrm{FFN}(h))$ with a two-layer ReLU network
-        ``ff_dim`` wide. Padding (the incoming Keras mask) is never attended to.
-        :meth:`attention_weights` returns the self-attention weights per head.
-        """
 
-        def __init__(
-            self,
-            d_model: int,
-            num_heads: int = 2,
-            ff_dim: int = 64,
-            dropout: float = 0.1,
-            **kwargs: Any,
-        ) -> None:
-            super().__init__(**kwargs)
-            self.d_model = check_count(d_model, "d_model")
-            self.num_heads = check_count(num_heads, "num_heads")
-            if self.d_model % self.num_heads:
-                raise ValueError(
-                    f"d_model ({self.d_model}) must be divisible by num_heads ({self.num_heads})"
-                )
-            self.ff_dim = check_count(ff_dim, "ff_dim")
-            self.dropout = check_dropout(dropout)
-            self.supports_masking = True
-            self.attention = keras.layers.MultiHeadAttention(
-                self.num_heads,
-                self.d_model // self.num_heads,
-                dropout=self.dropout,
-                name="self_attention",
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class TransformerBlock(keras.layers.Layer):
+    """One Transformer encoder block (Vaswani et al., 2017). Introduced in chapter 6.
+
+    $h = \\mathrm{LayerNorm}(x + \\mathrm{MHA}(x, x, x))$, then
+    $y = \\mathrm{LayerNorm}(h + \\mathrm{FFN}(h))$ with a two-layer ReLU network
+    ``ff_dim`` wide. Padding (the incoming Keras mask) is never attended to.
+    :meth:`attention_weights` returns the self-attention weights per head.
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        num_heads: int = 2,
+        ff_dim: int = 64,
+        dropout: float = 0.1,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.d_model = check_count(d_model, "d_model")
+        self.num_heads = check_count(num_heads, "num_heads")
+        if self.d_model % self.num_heads:
+            raise ValueError(
+                f"d_model ({self.d_model}) must be divisible by num_heads ({self.num_heads})"
             )
-            self.ffn = keras.Sequential(
-                [
-                    keras.layers.Dense(self.ff_dim, activation="relu"),
-                    keras.layers.Dense(self.d_model),
-                ],
-                name="ffn",
+        self.ff_dim = check_count(ff_dim, "ff_dim")
+        self.dropout = check_dropout(dropout)
+        self.supports_masking = True
+        self.attention = keras.layers.MultiHeadAttention(
+            self.num_heads,
+            self.d_model // self.num_heads,
+            dropout=self.dropout,
+            name="self_attention",
+        )
+        self.ffn = keras.Sequential(
+            [
+                keras.layers.Dense(self.ff_dim, activation="relu"),
+                keras.layers.Dense(self.d_model),
+            ],
+            name="ffn",
+        )
+        self.norm1 = keras.layers.LayerNormalization(epsilon=1e-6, name="norm1")
+        self.norm2 = keras.layers.LayerNormalization(epsilon=1e-6, name="norm2")
+        self.drop1 = keras.layers.Dropout(self.dropout)
+        self.drop2 = keras.layers.Dropout(self.dropout)
+
+    def build(self, input_shape: Shape) -> None:
+        if len(input_shape) != 3 or input_shape[-1] != self.d_model:
+            raise ValueError(
+                f"TransformerBlock expects inputs of shape (batch, length, {self.d_model}), "
+                f"got {tuple(input_shape)}"
             )
-            self.norm1 = keras.layers.LayerNormalization(epsilon=1e-6, name="norm1")
-            self.norm2 = keras.layers.LayerNormalization(epsilon=1e-6, name="norm2")
-            self.drop1 = keras.layers.Dropout(self.dropout)
-            self.drop2 = keras.layers.Dropout(self.dropout)
+        self.attention.build(input_shape, input_shape)
+        self.ffn.build(input_shape)
+        self.norm1.build(input_shape)
+        self.norm2.build(input_shape)
 
-        def build(self, input_shape: Any) -> None:
-            if len(input_shape) != 3 or input_shape[-1] != self.d_model:
-                raise ValueError(
-                    f"TransformerBlock expects inputs of shape (batch, length, {self.d_model}), "
-                    f"got {tuple(input_shape)}"
-                )
-            self.attention.build(input_shape, input_shape)
-            self.ffn.build(input_shape)
-            self.norm1.build(input_shape)
-            self.norm2.build(input_shape)
+    @staticmethod
+    def _key_mask(mask: Tensor | None) -> Tensor | None:
+        return None if mask is None else ops.expand_dims(ops.cast(mask, "bool"), 1)
 
-        @staticmethod
-        def _key_mask(mask: Any) -> Any:
-            return None if mask is None else ops.expand_dims(ops.cast(mask, "bool"), 1)
+    def attention_weights(self, inputs: Tensor, mask: Tensor | None = None) -> Tensor:
+        """Self-attention weights (batch, heads, length, length) for ``inputs``."""
+        _, weights = self.attention(
+            inputs, inputs, attention_mask=self._key_mask(mask), return_attention_scores=True
+        )
+        return weights
 
-        def attention_weights(self, inputs: Any, mask: Any = None) -> Any:
-            """Self-attention weights (batch, heads, length, length) for ``inputs``."""
-            _, weights = self.attention(
-                inputs, inputs, attention_mask=self._key_mask(mask), return_attention_scores=True
-            )
-            return weights
+    def call(
+        self, inputs: Tensor, mask: Tensor | None = None, training: bool | None = None
+    ) -> Tensor:
+        attended = self.attention(
+            inputs, inputs, attention_mask=self._key_mask(mask), training=training
+        )
+        h = self.norm1(inputs + self.drop1(attended, training=training))
+        return self.norm2(h + self.drop2(self.ffn(h), training=training))
 
-        def call(self, inputs: Any, mask: Any = None, training: Any = None) -> Any:
-            attended = self.attention(
-                inputs, inputs, attention_mask=self._key_mask(mask), training=training
-            )
-            h = self.norm1(inputs + self.drop1(attended, training=training))
-            return self.norm2(h + self.drop2(self.ffn(h), training=training))
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        return input_shape
 
-        def compute_output_shape(self, input_shape: Any) -> Any:
-            return input_shape
-
-        def get_config(self) -> dict:
-            return {
-                **super().get_config(),
-                "d_model": self.d_model,
-                "num_heads": self.num_heads,
-                "ff_dim": self.ff_dim,
-                "dropout": self.dropout,
-            }
-
-    return {
-        "SingleUnitAttention": SingleUnitAttention,
-        "AttentionPooling": AttentionPooling,
-        "PositionalEmbedding": PositionalEmbedding,
-        "TransformerBlock": TransformerBlock,
-    }
-
-
-_keras_layers = LazyClasses(__name__, LAYER_NAMES, _define_layers)
-__getattr__ = _keras_layers.module_getattr
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "d_model": self.d_model,
+            "num_heads": self.num_heads,
+            "ff_dim": self.ff_dim,
+            "dropout": self.dropout,
+        }
 
 
 def build_transformer_classifier(
@@ -330,8 +315,8 @@ def build_transformer_classifier(
     num_heads: int = 2,
     ff_dim: int = 64,
     dropout: float = 0.1,
-    vectorizer: Any = None,
-) -> Any:
+    vectorizer: keras.layers.TextVectorization | None = None,
+) -> keras.Model:
     """A small Transformer text classifier. Introduced in chapter 6.
 
     Token ids (batch, ``max_length``), 0 = padding — or raw strings when ``vectorizer``
@@ -344,12 +329,9 @@ def build_transformer_classifier(
     n_classes = check_count(n_classes, "n_classes", minimum=2)
     max_length = check_count(max_length, "max_length")
     dropout = check_dropout(dropout)
-    import keras
-
-    layers = _keras_layers()
     inputs, ids = token_input(vocab_size, vectorizer=vectorizer, length=max_length)
-    x = layers["PositionalEmbedding"](max_length, vocab_size, d_model, name="embedding")(ids)
-    x = layers["TransformerBlock"](d_model, num_heads, ff_dim, dropout, name="transformer")(x)
+    x = PositionalEmbedding(max_length, vocab_size, d_model, name="embedding")(ids)
+    x = TransformerBlock(d_model, num_heads, ff_dim, dropout, name="transformer")(x)
     x = keras.layers.GlobalAveragePooling1D(name="mean_of_tokens")(x)
     x = keras.layers.Dropout(dropout, name="dropout")(x)
     outputs = keras.layers.Dense(n_classes, activation="softmax", name="classes")(x)
@@ -472,7 +454,7 @@ def build_grounding_model(
     grid: int = 12,
     d_model: int = 32,
     num_heads: int = 1,
-) -> tuple[Any, Any]:
+) -> tuple[keras.Model, keras.Model]:
     """A cross-attention model: query words attend over image patches. Introduced in chapter 6.
 
     Inputs: ``image`` (batch, image_size, image_size, 3) and ``words`` (batch, queries),
@@ -505,8 +487,6 @@ def build_grounding_model(
         )
     if d_model % num_heads:
         raise ValueError(f"d_model ({d_model}) must be divisible by num_heads ({num_heads})")
-    import keras
-
     layers = keras.layers
     patch, stride = image_size // grid, image_size // (2 * grid)
     image = keras.Input(shape=(image_size, image_size, 3), name="image")

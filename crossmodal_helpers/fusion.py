@@ -15,8 +15,9 @@ separate, fusion strategies can be swapped and compared on equal terms::
 The module also has the chapter's text features (a bag of words that keeps "+", "-", "×"
 and Chinese numerals), controlled noise for each modality, early fusion and its pixels-only
 control, late fusion over frozen models run in inference mode, modality dropout and a noise
-explorer widget. Keras, TensorFlow and ipywidgets are imported inside
-the functions that need them, so importing this module is cheap.
+explorer widget. The fusion layers are ordinary Keras layers, registered for serialisation,
+so a saved model that uses them loads with ``keras.models.load_model`` once this module is
+imported.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import keras
 import numpy as np
+from keras import ops
 
 from crossmodal_helpers._checks import check_count, check_fraction, check_texts
-from crossmodal_helpers._lazy import LazyClasses
+from crossmodal_helpers._types import Shape, Tensor
 from crossmodal_helpers.plots import check_images
 
 #: Vocabulary entry for words never seen when the vocabulary was built. Introduced in chapter 4.
@@ -206,283 +209,259 @@ def make_inputs(
 # --------------------------------------------------------------------------- Keras layers
 
 
-def _define_layers() -> dict[str, type]:
-    """Define the fusion layers on first use, so that Keras is imported lazily."""
-    import keras
-    from keras import ops
-
-    def check_modalities(input_shape: Any, layer: str, exactly: int | None = None) -> list:
-        if (
-            not isinstance(input_shape, (list, tuple))
-            or not input_shape
-            or not isinstance(input_shape[0], (list, tuple))
-        ):
-            raise ValueError(f"{layer} must be called on a list of tensors, one per modality")
-        shapes = list(input_shape)
-        if exactly is not None and len(shapes) != exactly:
-            raise ValueError(f"{layer} fuses exactly {exactly} modalities, got {len(shapes)}")
-        if len(shapes) < 2:
-            raise ValueError(f"{layer} needs at least two modalities, got {len(shapes)}")
-        for m, shape in enumerate(shapes):
-            if len(shape) != 2:
-                raise ValueError(
-                    f"{layer} expects one vector per example from each encoder, shape "
-                    f"(batch, features); modality {m} has shape {tuple(shape)}"
-                )
-        return shapes
-
-    @keras.saving.register_keras_serializable(package="crossmodal_helpers")
-    class ConcatFusion(keras.layers.Layer):
-        """Fusion by concatenation: $h = [h_1; h_2; \\dots]$. Introduced in chapter 4."""
-
-        def build(self, input_shape: Any) -> None:
-            check_modalities(input_shape, "ConcatFusion")
-
-        def call(self, inputs: Sequence[Any]) -> Any:
-            return ops.concatenate(list(inputs), axis=-1)
-
-        def compute_output_shape(self, input_shape: Any) -> tuple:
-            shapes = check_modalities(input_shape, "ConcatFusion")
-            widths = [s[-1] for s in shapes]
-            total = None if None in widths else sum(widths)
-            return (shapes[0][0], total)
-
-    @keras.saving.register_keras_serializable(package="crossmodal_helpers")
-    class GatedFusion(keras.layers.Layer):
-        """A gated multimodal unit (Arevalo et al., 2017) for two modalities.
-
-        Introduced in chapter 4. Each modality is projected to ``units`` numbers,
-        $\\tilde h_m = \\tanh(W_m h_m + b_m)$; a gate computed from both,
-        $g = \\sigma(W_g [h_1; h_2] + b_g)$, mixes them feature by feature:
-        $h = g \\odot \\tilde h_1 + (1 - g) \\odot \\tilde h_2$. :meth:`gate` returns $g$.
-        """
-
-        def __init__(self, units: int = 64, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.units = check_count(units, "units")
-            self.project = [
-                keras.layers.Dense(self.units, activation="tanh", name=f"project_{m}")
-                for m in range(2)
-            ]
-            self.gate_layer = keras.layers.Dense(self.units, activation="sigmoid", name="gate")
-
-        def build(self, input_shape: Any) -> None:
-            shapes = check_modalities(input_shape, "GatedFusion", exactly=2)
-            for project, shape in zip(self.project, shapes, strict=True):
-                project.build(tuple(shape))
-            self.gate_layer.build((shapes[0][0], sum(s[-1] for s in shapes)))
-
-        def gate(self, inputs: Sequence[Any]) -> Any:
-            """The gate $g$ for a pair of encoder outputs: 1 trusts modality 0, 0 modality 1."""
-            return self.gate_layer(ops.concatenate(list(inputs), axis=-1))
-
-        def call(self, inputs: Sequence[Any]) -> Any:
-            g = self.gate(inputs)
-            first, second = (project(x) for project, x in zip(self.project, inputs, strict=True))
-            return g * first + (1.0 - g) * second
-
-        def compute_output_shape(self, input_shape: Any) -> tuple:
-            return (input_shape[0][0], self.units)
-
-        def get_config(self) -> dict:
-            return {**super().get_config(), "units": self.units}
-
-    @keras.saving.register_keras_serializable(package="crossmodal_helpers")
-    class AttentionFusion(keras.layers.Layer):
-        """Attention over modalities: a softmax-weighted sum of projected modality vectors.
-
-        Introduced in chapter 4. $\\tilde h_m = \\tanh(W_m h_m + b_m)$, scores
-        $s_m = v^\\top \\tilde h_m$, weights $\\alpha = \\mathrm{softmax}(s)$ and
-        $h = \\sum_m \\alpha_m \\tilde h_m$: one weight per modality and example, for any
-        number of modalities. :meth:`weights_of` returns $\\alpha$, shape (batch, modalities).
-        """
-
-        def __init__(self, units: int = 64, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.units = check_count(units, "units")
-            self.project: list[Any] = []
-            self.score = keras.layers.Dense(1, use_bias=False, name="score")
-
-        def build(self, input_shape: Any) -> None:
-            shapes = check_modalities(input_shape, "AttentionFusion")
-            self.project = [
-                keras.layers.Dense(self.units, activation="tanh", name=f"project_{m}")
-                for m in range(len(shapes))
-            ]
-            for project, shape in zip(self.project, shapes, strict=True):
-                project.build(tuple(shape))
-            self.score.build((shapes[0][0], self.units))
-
-        def _projected(self, inputs: Sequence[Any]) -> Any:
-            return ops.stack(
-                [project(x) for project, x in zip(self.project, inputs, strict=True)], axis=1
+def _check_modalities(input_shape: Any, layer: str, exactly: int | None = None) -> list[Shape]:
+    """The shapes of a fusion layer's inputs, checked: one (batch, features) per modality."""
+    if (
+        not isinstance(input_shape, (list, tuple))
+        or not input_shape
+        or not isinstance(input_shape[0], (list, tuple))
+    ):
+        raise ValueError(f"{layer} must be called on a list of tensors, one per modality")
+    shapes = list(input_shape)
+    if exactly is not None and len(shapes) != exactly:
+        raise ValueError(f"{layer} fuses exactly {exactly} modalities, got {len(shapes)}")
+    if len(shapes) < 2:
+        raise ValueError(f"{layer} needs at least two modalities, got {len(shapes)}")
+    for m, shape in enumerate(shapes):
+        if len(shape) != 2:
+            raise ValueError(
+                f"{layer} expects one vector per example from each encoder, shape "
+                f"(batch, features); modality {m} has shape {tuple(shape)}"
             )
+    return shapes
 
-        def weights_of(self, inputs: Sequence[Any]) -> Any:
-            """The attention weights $\\alpha$ of each modality, shape (batch, modalities)."""
-            return ops.softmax(ops.squeeze(self.score(self._projected(inputs)), -1), axis=-1)
 
-        def call(self, inputs: Sequence[Any]) -> Any:
-            projected = self._projected(inputs)
-            alpha = ops.softmax(self.score(projected), axis=1)
-            return ops.sum(alpha * projected, axis=1)
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class ConcatFusion(keras.layers.Layer):
+    """Fusion by concatenation: $h = [h_1; h_2; \\dots]$. Introduced in chapter 4."""
 
-        def compute_output_shape(self, input_shape: Any) -> tuple:
-            return (input_shape[0][0], self.units)
+    def build(self, input_shape: list[Shape]) -> None:
+        _check_modalities(input_shape, "ConcatFusion")
 
-        def get_config(self) -> dict:
-            return {**super().get_config(), "units": self.units}
+    def call(self, inputs: Sequence[Tensor]) -> Tensor:
+        return ops.concatenate(list(inputs), axis=-1)
 
-    @keras.saving.register_keras_serializable(package="crossmodal_helpers")
-    class ModalityDropout(keras.layers.Layer):
-        """During training, blank one whole modality of an example with probability ``rate``.
+    def compute_output_shape(self, input_shape: list[Shape]) -> tuple[int | None, ...]:
+        shapes = _check_modalities(input_shape, "ConcatFusion")
+        widths = [s[-1] for s in shapes]
+        total = None if None in widths else sum(widths)
+        return (shapes[0][0], total)
 
-        Introduced in chapter 4 (ModDrop, Neverova et al., 2016). Called on a list of
-        inputs, one per modality; for each example it draws whether to drop a modality and,
-        if so, which one (uniformly), and multiplies that modality's input by zero. No
-        example loses all modalities, nothing is rescaled, and at inference it does
-        nothing, so a missing modality at test time is given as zeros, as in training.
-        """
 
-        def __init__(self, rate: float = 0.3, seed: int | None = None, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.rate = check_fraction(rate, "rate", closed=False)
-            self.seed = seed
-            self.seed_generator = keras.random.SeedGenerator(seed)
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class GatedFusion(keras.layers.Layer):
+    """A gated multimodal unit (Arevalo et al., 2017) for two modalities.
 
-        def call(self, inputs: Sequence[Any], training: bool | None = None) -> list:
-            inputs = list(inputs)
-            if len(inputs) < 2:
-                raise ValueError(
-                    f"ModalityDropout needs at least two modalities, got {len(inputs)}"
-                )
-            if not training or self.rate == 0.0:
-                return inputs
-            u = keras.random.uniform((ops.shape(inputs[0])[0],), seed=self.seed_generator)
-            dropped = ops.where(u < self.rate, ops.floor(u / self.rate * len(inputs)), -1.0)
-            out = []
-            for m, x in enumerate(inputs):
-                keep = ops.cast(ops.not_equal(dropped, float(m)), x.dtype)
-                out.append(x * ops.reshape(keep, (-1,) + (1,) * (len(x.shape) - 1)))
-            return out
+    Introduced in chapter 4. Each modality is projected to ``units`` numbers,
+    $\\tilde h_m = \\tanh(W_m h_m + b_m)$; a gate computed from both,
+    $g = \\sigma(W_g [h_1; h_2] + b_g)$, mixes them feature by feature:
+    $h = g \\odot \\tilde h_1 + (1 - g) \\odot \\tilde h_2$. :meth:`gate` returns $g$.
+    """
 
-        def compute_output_shape(self, input_shape: Any) -> list:
-            return list(input_shape)
+    def __init__(self, units: int = 64, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.units = check_count(units, "units")
+        self.project = [
+            keras.layers.Dense(self.units, activation="tanh", name=f"project_{m}") for m in range(2)
+        ]
+        self.gate_layer = keras.layers.Dense(self.units, activation="sigmoid", name="gate")
 
-        def get_config(self) -> dict:
-            return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+    def build(self, input_shape: list[Shape]) -> None:
+        shapes = _check_modalities(input_shape, "GatedFusion", exactly=2)
+        for project, shape in zip(self.project, shapes, strict=True):
+            project.build(tuple(shape))
+        self.gate_layer.build((shapes[0][0], sum(s[-1] for s in shapes)))
 
-    @keras.saving.register_keras_serializable(package="crossmodal_helpers")
-    class LateFusion(keras.layers.Layer):
-        """Combine class probabilities of per-modality models: a weighted sum of logs.
+    def gate(self, inputs: Sequence[Tensor]) -> Tensor:
+        """The gate $g$ for a pair of encoder outputs: 1 trusts modality 0, 0 modality 1."""
+        return self.gate_layer(ops.concatenate(list(inputs), axis=-1))
 
-        Introduced in chapter 4. $p(y) \\propto \\exp\\big(\\sum_m w_m \\log p_m(y)\\big)$;
-        with $w_m = 1$ it is the product rule. The weights (``weights``, one per modality,
-        never negative) are fixed unless ``trainable``.
-        """
+    def call(self, inputs: Sequence[Tensor]) -> Tensor:
+        g = self.gate(inputs)
+        first, second = (project(x) for project, x in zip(self.project, inputs, strict=True))
+        return g * first + (1.0 - g) * second
 
-        def __init__(
-            self, weights: Sequence[float] = (1.0, 1.0), trainable: bool = False, **kwargs: Any
-        ) -> None:
-            super().__init__(trainable=trainable, **kwargs)
-            values = [check_fraction(w, "each weight", upper=math.inf) for w in weights]
-            if len(values) < 2:
-                raise ValueError(
-                    f"weights must give one weight per modality (2 or more), got {len(values)}"
-                )
-            self.initial_weights = values
+    def compute_output_shape(self, input_shape: list[Shape]) -> tuple[int | None, ...]:
+        return (input_shape[0][0], self.units)
 
-        def build(self, input_shape: Any) -> None:
-            shapes = check_modalities(input_shape, "LateFusion", exactly=len(self.initial_weights))
-            if len({s[-1] for s in shapes}) != 1:
-                raise ValueError(
-                    "LateFusion combines probabilities over the same classes; got widths "
-                    f"{[s[-1] for s in shapes]}"
-                )
-            self.modality_weights = self.add_weight(
-                shape=(len(self.initial_weights),),
-                initializer=keras.initializers.Constant(self.initial_weights),
-                constraint=keras.constraints.NonNeg(),
-                name="modality_weights",
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "units": self.units}
+
+
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class AttentionFusion(keras.layers.Layer):
+    """Attention over modalities: a softmax-weighted sum of projected modality vectors.
+
+    Introduced in chapter 4. $\\tilde h_m = \\tanh(W_m h_m + b_m)$, scores
+    $s_m = v^\\top \\tilde h_m$, weights $\\alpha = \\mathrm{softmax}(s)$ and
+    $h = \\sum_m \\alpha_m \\tilde h_m$: one weight per modality and example, for any
+    number of modalities. :meth:`weights_of` returns $\\alpha$, shape (batch, modalities).
+    """
+
+    def __init__(self, units: int = 64, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.units = check_count(units, "units")
+        self.project: list[keras.layers.Dense] = []
+        self.score = keras.layers.Dense(1, use_bias=False, name="score")
+
+    def build(self, input_shape: list[Shape]) -> None:
+        shapes = _check_modalities(input_shape, "AttentionFusion")
+        self.project = [
+            keras.layers.Dense(self.units, activation="tanh", name=f"project_{m}")
+            for m in range(len(shapes))
+        ]
+        for project, shape in zip(self.project, shapes, strict=True):
+            project.build(tuple(shape))
+        self.score.build((shapes[0][0], self.units))
+
+    def _projected(self, inputs: Sequence[Tensor]) -> Tensor:
+        return ops.stack(
+            [project(x) for project, x in zip(self.project, inputs, strict=True)], axis=1
+        )
+
+    def weights_of(self, inputs: Sequence[Tensor]) -> Tensor:
+        """The attention weights $\\alpha$ of each modality, shape (batch, modalities)."""
+        return ops.softmax(ops.squeeze(self.score(self._projected(inputs)), -1), axis=-1)
+
+    def call(self, inputs: Sequence[Tensor]) -> Tensor:
+        projected = self._projected(inputs)
+        alpha = ops.softmax(self.score(projected), axis=1)
+        return ops.sum(alpha * projected, axis=1)
+
+    def compute_output_shape(self, input_shape: list[Shape]) -> tuple[int | None, ...]:
+        return (input_shape[0][0], self.units)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "units": self.units}
+
+
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class ModalityDropout(keras.layers.Layer):
+    """During training, blank one whole modality of an example with probability ``rate``.
+
+    Introduced in chapter 4 (ModDrop, Neverova et al., 2016). Called on a list of
+    inputs, one per modality; for each example it draws whether to drop a modality and,
+    if so, which one (uniformly), and multiplies that modality's input by zero. No
+    example loses all modalities, nothing is rescaled, and at inference it does
+    nothing, so a missing modality at test time is given as zeros, as in training.
+    """
+
+    def __init__(self, rate: float = 0.3, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rate = check_fraction(rate, "rate", closed=False)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs: Sequence[Tensor], training: bool | None = None) -> list[Tensor]:
+        inputs = list(inputs)
+        if len(inputs) < 2:
+            raise ValueError(f"ModalityDropout needs at least two modalities, got {len(inputs)}")
+        if not training or self.rate == 0.0:
+            return inputs
+        u = keras.random.uniform((ops.shape(inputs[0])[0],), seed=self.seed_generator)
+        dropped = ops.where(u < self.rate, ops.floor(u / self.rate * len(inputs)), -1.0)
+        out = []
+        for m, x in enumerate(inputs):
+            keep = ops.cast(ops.not_equal(dropped, float(m)), x.dtype)
+            out.append(x * ops.reshape(keep, (-1,) + (1,) * (len(x.shape) - 1)))
+        return out
+
+    def compute_output_shape(self, input_shape: list[Shape]) -> list[Shape]:
+        return list(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class LateFusion(keras.layers.Layer):
+    """Combine class probabilities of per-modality models: a weighted sum of logs.
+
+    Introduced in chapter 4. $p(y) \\propto \\exp\\big(\\sum_m w_m \\log p_m(y)\\big)$;
+    with $w_m = 1$ it is the product rule. The weights (``weights``, one per modality,
+    never negative) are fixed unless ``trainable``.
+    """
+
+    def __init__(
+        self, weights: Sequence[float] = (1.0, 1.0), trainable: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(trainable=trainable, **kwargs)
+        values = [check_fraction(w, "each weight", upper=math.inf) for w in weights]
+        if len(values) < 2:
+            raise ValueError(
+                f"weights must give one weight per modality (2 or more), got {len(values)}"
             )
+        self.initial_weights = values
 
-        def call(self, inputs: Sequence[Any]) -> Any:
-            logits = sum(
-                self.modality_weights[m] * ops.log(ops.clip(p, 1e-7, 1.0))
-                for m, p in enumerate(inputs)
+    def build(self, input_shape: list[Shape]) -> None:
+        shapes = _check_modalities(input_shape, "LateFusion", exactly=len(self.initial_weights))
+        if len({s[-1] for s in shapes}) != 1:
+            raise ValueError(
+                "LateFusion combines probabilities over the same classes; got widths "
+                f"{[s[-1] for s in shapes]}"
             )
-            return ops.softmax(logits, axis=-1)
+        self.modality_weights = self.add_weight(
+            shape=(len(self.initial_weights),),
+            initializer=keras.initializers.Constant(self.initial_weights),
+            constraint=keras.constraints.NonNeg(),
+            name="modality_weights",
+        )
 
-        def compute_output_shape(self, input_shape: Any) -> tuple:
-            return tuple(input_shape[0])
+    def call(self, inputs: Sequence[Tensor]) -> Tensor:
+        logits = sum(
+            self.modality_weights[m] * ops.log(ops.clip(p, 1e-7, 1.0)) for m, p in enumerate(inputs)
+        )
+        return ops.softmax(logits, axis=-1)
 
-        def get_config(self) -> dict:
-            return {**super().get_config(), "weights": self.initial_weights}
+    def compute_output_shape(self, input_shape: list[Shape]) -> tuple[int | None, ...]:
+        return tuple(input_shape[0])
 
-    @keras.saving.register_keras_serializable(package="crossmodal_helpers")
-    class InferenceMode(keras.layers.Layer):
-        """Call a trained model in inference mode, always: its dropout stays off.
-
-        Introduced in chapter 4 for late fusion. Freezing a model (``trainable = False``)
-        stops its weights from changing, but in Keras 3 it does not switch its ``Dropout``
-        layers to inference: a frozen model inside a model that is being fitted still drops
-        units at random. Nor does writing ``model(x, training=False)`` when building a
-        functional model help, because the outer model passes its own ``training`` flag on
-        to every layer it calls. This layer calls ``model(x, training=False)`` inside its own
-        ``call``, which takes no ``training`` argument, so the flag cannot be overridden.
-        """
-
-        def __init__(self, model: Any, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            if not isinstance(model, keras.Model):
-                raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-            self.model = model
-
-        def build(self, input_shape: Any) -> None:
-            self.model.build(input_shape)
-
-        def call(self, inputs: Any) -> Any:
-            return self.model(inputs, training=False)
-
-        def compute_output_shape(self, input_shape: Any) -> Any:
-            return self.model.compute_output_shape(input_shape)
-
-        def get_config(self) -> dict:
-            return {
-                **super().get_config(),
-                "model": keras.saving.serialize_keras_object(self.model),
-            }
-
-        @classmethod
-        def from_config(cls, config: dict) -> InferenceMode:
-            config = dict(config)
-            config["model"] = keras.saving.deserialize_keras_object(config["model"])
-            return cls(**config)
-
-    return {
-        "ConcatFusion": ConcatFusion,
-        "GatedFusion": GatedFusion,
-        "AttentionFusion": AttentionFusion,
-        "ModalityDropout": ModalityDropout,
-        "LateFusion": LateFusion,
-        "InferenceMode": InferenceMode,
-    }
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "weights": self.initial_weights}
 
 
-#: Names of the Keras layer classes, defined on first access (``fusion.GatedFusion``).
-LAYER_NAMES = (
-    "ConcatFusion",
-    "GatedFusion",
-    "AttentionFusion",
-    "ModalityDropout",
-    "LateFusion",
-    "InferenceMode",
-)
-_keras_layers = LazyClasses(__name__, LAYER_NAMES, _define_layers)
-__getattr__ = _keras_layers.module_getattr
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class InferenceMode(keras.layers.Layer):
+    """Call a trained model in inference mode, always: its dropout stays off.
+
+    Introduced in chapter 4 for late fusion. Freezing a model (``trainable = False``)
+    stops its weights from changing, but in Keras 3 it does not switch its ``Dropout``
+    layers to inference: a frozen model inside a model that is being fitted still drops
+    units at random. Nor does writing ``model(x, training=False)`` when building a
+    functional model help, because the outer model passes its own ``training`` flag on
+    to every layer it calls. This layer calls ``model(x, training=False)`` inside its own
+    ``call``, which takes no ``training`` argument, so the flag cannot be overridden.
+    """
+
+    def __init__(self, model: keras.Model, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(model, keras.Model):
+            raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+        self.model = model
+
+    def build(self, input_shape: Shape) -> None:
+        self.model.build(input_shape)
+
+    def call(self, inputs: Tensor) -> Tensor:
+        return self.model(inputs, training=False)
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        return self.model.compute_output_shape(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "model": keras.saving.serialize_keras_object(self.model),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> InferenceMode:
+        config = dict(config)
+        config["model"] = keras.saving.deserialize_keras_object(config["model"])
+        return cls(**config)
 
 
-def make_fusion(name: str, *, units: int = 64) -> Any:
+def make_fusion(name: str, *, units: int = 64) -> keras.layers.Layer:
     """A fusion layer by name: "concat", "gated" or "attention". Introduced in chapter 4.
 
     ``units`` is the size of the fused vector for "gated" and "attention" ("concat" keeps
@@ -493,12 +472,11 @@ def make_fusion(name: str, *, units: int = 64) -> Any:
     if name not in FUSION_NAMES:
         raise ValueError(f"unknown fusion {name!r}; choose one of {', '.join(FUSION_NAMES)}")
     units = check_count(units, "units")
-    layers = _keras_layers()
     if name == "concat":
-        return layers["ConcatFusion"](name="concat_fusion")
+        return ConcatFusion(name="concat_fusion")
     if name == "gated":
-        return layers["GatedFusion"](units, name="gated_fusion")
-    return layers["AttentionFusion"](units, name="attention_fusion")
+        return GatedFusion(units, name="gated_fusion")
+    return AttentionFusion(units, name="attention_fusion")
 
 
 # --------------------------------------------------------------------------- encoders and heads
@@ -515,7 +493,7 @@ def _check_image_shape(shape: Any) -> tuple[int, int, int]:
 
 def build_image_encoder(
     image_shape: Sequence[int], units: int = 64, *, name: str = "image_encoder"
-) -> Any:
+) -> keras.Model:
     """A small CNN from an image to ``units`` numbers. Introduced in chapter 4.
 
     Two 3×3 convolutions with stride 2 (16 and 32 filters, ReLU) halve the resolution twice,
@@ -523,8 +501,6 @@ def build_image_encoder(
     """
     image_shape = _check_image_shape(image_shape)
     units = check_count(units, "units")
-    import keras
-
     layers = keras.layers
     inputs = keras.Input(shape=image_shape, name="image")
     x = layers.Conv2D(16, 3, strides=2, activation="relu", name="conv1")(inputs)
@@ -535,7 +511,7 @@ def build_image_encoder(
 
 def build_text_encoder(
     vocab_size: int, units: int = 64, *, hidden: int = 128, name: str = "text_encoder"
-) -> Any:
+) -> keras.Model:
     """A small MLP from a bag of words to ``units`` numbers. Introduced in chapter 4.
 
     The input is the word counts of :func:`bag_of_words`; two dense ReLU layers (``hidden``
@@ -546,8 +522,6 @@ def build_text_encoder(
     vocab_size = check_count(vocab_size, "vocab_size", minimum=2)
     units = check_count(units, "units")
     hidden = check_count(hidden, "hidden")
-    import keras
-
     inputs = keras.Input(shape=(vocab_size,), name="words")
     x = keras.layers.Dense(hidden, activation="relu", name="text_hidden")(inputs)
     x = keras.layers.Dense(units, activation="relu", name="text_vector")(x)
@@ -556,7 +530,7 @@ def build_text_encoder(
 
 def build_head(
     n_classes: int, *, hidden: int = 64, dropout: float = 0.2, name: str = "head"
-) -> Any:
+) -> keras.Sequential:
     """The classifier on top of a (fused) vector: dense ReLU, dropout, softmax.
 
     Introduced in chapter 4. Returns a ``keras.Sequential`` to call on a tensor.
@@ -564,8 +538,6 @@ def build_head(
     n_classes = check_count(n_classes, "n_classes", minimum=2)
     hidden = check_count(hidden, "hidden")
     dropout = check_fraction(dropout, "dropout", closed=False)
-    import keras
-
     return keras.Sequential(
         [
             keras.layers.Dense(hidden, activation="relu", name="head_hidden"),
@@ -577,8 +549,6 @@ def build_head(
 
 
 def _check_encoder(encoder: Any, name: str) -> None:
-    import keras
-
     if not isinstance(encoder, keras.Model):
         raise TypeError(f"{name} must be a keras.Model, got {type(encoder).__name__}")
     if len(encoder.inputs) != 1 or len(encoder.outputs) != 1:
@@ -590,14 +560,14 @@ def _check_encoder(encoder: Any, name: str) -> None:
         )
 
 
-def _input_like(encoder: Any) -> Any:
-    import keras
-
+def _input_like(encoder: keras.Model) -> keras.KerasTensor:
     tensor = encoder.inputs[0]
     return keras.Input(shape=tuple(tensor.shape[1:]), dtype=tensor.dtype, name=tensor.name)
 
 
-def build_unimodal_model(encoder: Any, head: Any, *, name: str) -> Any:
+def build_unimodal_model(
+    encoder: keras.Model, head: keras.layers.Layer, *, name: str
+) -> keras.Model:
     """One modality alone: ``head(encoder(x))``. Introduced in chapter 4.
 
     The single-modality baselines are built from the same encoder and head builders as the
@@ -605,23 +575,21 @@ def build_unimodal_model(encoder: Any, head: Any, *, name: str) -> Any:
     (the joint head reads the wider fused vector). Early fusion has no encoders; its
     control is :func:`build_image_mlp`.
     """
-    import keras
-
     _check_encoder(encoder, "encoder")
     inputs = _input_like(encoder)
     return keras.Model(inputs, head(encoder(inputs)), name=name)
 
 
 def build_fused_model(
-    image_encoder: Any,
-    text_encoder: Any,
-    fusion: Any,
-    head: Any,
+    image_encoder: keras.Model,
+    text_encoder: keras.Model,
+    fusion: keras.layers.Layer,
+    head: keras.layers.Layer,
     *,
     modality_dropout: float = 0.0,
     seed: int | None = None,
     name: str = "joint_fusion",
-) -> Any:
+) -> keras.Model:
     """Joint (intermediate) fusion: two encoders, a fusion layer and a head, trained together.
 
     Introduced in chapter 4. Inputs ``[image, words]``; with ``modality_dropout`` > 0 a
@@ -629,8 +597,6 @@ def build_fused_model(
     examples before the encoders. Built with the Keras functional API, so
     ``model.summary()`` shows the data flow.
     """
-    import keras
-
     _check_encoder(image_encoder, "image_encoder")
     _check_encoder(text_encoder, "text_encoder")
     if not isinstance(fusion, keras.layers.Layer):
@@ -642,7 +608,7 @@ def build_fused_model(
     image, words = _input_like(image_encoder), _input_like(text_encoder)
     x, t = image, words
     if rate > 0:
-        x, t = _keras_layers()["ModalityDropout"](rate, seed=seed, name="modality_dropout")([x, t])
+        x, t = ModalityDropout(rate, seed=seed, name="modality_dropout")([x, t])
     fused = fusion([image_encoder(x), text_encoder(t)])
     return keras.Model([image, words], head(fused), name=name)
 
@@ -654,7 +620,7 @@ def build_early_fusion_model(
     *,
     hidden: int = 128,
     dropout: float = 0.2,
-) -> Any:
+) -> keras.Model:
     """Early fusion: concatenate the raw features (pixels and word counts), one classifier.
 
     Introduced in chapter 4. Inputs ``[image, words]``; the flattened pixels and the word
@@ -673,7 +639,7 @@ def build_image_mlp(
     hidden: int = 128,
     dropout: float = 0.2,
     name: str = "image_mlp",
-) -> Any:
+) -> keras.Model:
     """The control for early fusion: the same one-hidden-layer network on the pixels alone.
 
     Introduced in chapter 4. Early fusion differs from the CNN image model in two ways at
@@ -692,19 +658,17 @@ def _raw_feature_mlp(
     hidden: int,
     dropout: float,
     name: str,
-) -> Any:
+) -> keras.Model:
     """Flattened pixels (joined with the word counts unless ``vocab_size`` is None), one
     hidden ReLU layer, dropout and a softmax."""
     image_shape = _check_image_shape(image_shape)
     hidden = check_count(hidden, "hidden")
     dropout = check_fraction(dropout, "dropout", closed=False)
     n_classes = check_count(n_classes, "n_classes", minimum=2)
-    import keras
-
     layers = keras.layers
     image = keras.Input(shape=image_shape, name="image")
     features = layers.Flatten(name="pixels")(image)
-    inputs: Any = image
+    inputs: keras.KerasTensor | list[keras.KerasTensor] = image
     if vocab_size is not None:
         words = keras.Input(shape=(vocab_size,), name="words")
         features = layers.Concatenate(name="raw_features")([features, words])
@@ -716,13 +680,13 @@ def _raw_feature_mlp(
 
 
 def build_late_fusion_model(
-    image_model: Any,
-    text_model: Any,
+    image_model: keras.Model,
+    text_model: keras.Model,
     *,
     weights: Sequence[float] = (1.0, 1.0),
     trainable: bool = False,
     name: str = "late_fusion",
-) -> Any:
+) -> keras.Model:
     """Late fusion: combine the class probabilities of two trained single-modality models.
 
     Introduced in chapter 4. Inputs ``[image, words]``. The two models are frozen (their
@@ -732,8 +696,6 @@ def build_late_fusion_model(
     True (fit the returned model on held-out data, not on the data the two models were
     trained on).
     """
-    import keras
-
     for model, label in ((image_model, "image_model"), (text_model, "text_model")):
         _check_encoder(model, label)
     if image_model.outputs[0].shape[-1] != text_model.outputs[0].shape[-1]:
@@ -743,13 +705,12 @@ def build_late_fusion_model(
         )
     image_model.trainable = False
     text_model.trainable = False
-    layers = _keras_layers()
     image, words = _input_like(image_model), _input_like(text_model)
     votes = [
-        layers["InferenceMode"](model, name=f"{label}_inference")(tensor)
+        InferenceMode(model, name=f"{label}_inference")(tensor)
         for model, label, tensor in ((image_model, "image", image), (text_model, "text", words))
     ]
-    combine = layers["LateFusion"](weights, trainable=trainable, name="late_fusion_weights")
+    combine = LateFusion(weights, trainable=trainable, name="late_fusion_weights")
     return keras.Model([image, words], combine(votes), name=name)
 
 
@@ -757,21 +718,19 @@ def build_late_fusion_model(
 
 
 def fit_classifier(
-    model: Any,
-    inputs: Any,
+    model: keras.Model,
+    inputs: np.ndarray | Sequence[np.ndarray],
     labels: np.ndarray,
     *,
     epochs: int = 8,
     batch_size: int = 128,
     learning_rate: float = 3e-3,
     validation_data: tuple | None = None,
-) -> Any:
+) -> keras.callbacks.History:
     """Compile (Adam, sparse cross-entropy, accuracy) and fit quietly; return the History.
 
     Introduced in chapter 4.
     """
-    import keras
-
     epochs = check_count(epochs, "epochs")
     labels = np.asarray(labels)
     n = len(inputs[0]) if isinstance(inputs, (list, tuple)) else len(inputs)
@@ -792,7 +751,7 @@ def fit_classifier(
     )
 
 
-def predict_pairs(model: Any, images: np.ndarray, words: np.ndarray) -> np.ndarray:
+def predict_pairs(model: keras.Model, images: np.ndarray, words: np.ndarray) -> np.ndarray:
     """Class probabilities of any of the chapter's models for image–text inputs.
 
     Introduced in chapter 4. A model with two inputs gets ``[images, words]``; a model with
@@ -818,7 +777,7 @@ def predict_pairs(model: Any, images: np.ndarray, words: np.ndarray) -> np.ndarr
 
 
 def accuracy_grid(
-    models: Mapping[str, Any],
+    models: Mapping[str, keras.Model],
     images: np.ndarray,
     texts: Sequence[str],
     labels: np.ndarray,
@@ -864,7 +823,7 @@ def accuracy_grid(
 
 
 def noise_explorer(
-    models: Mapping[str, Any],
+    models: Mapping[str, keras.Model],
     images: np.ndarray,
     texts: Sequence[str],
     labels: np.ndarray,

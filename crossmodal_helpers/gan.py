@@ -17,9 +17,10 @@ A conditional GAN takes one condition vector per image: build both networks with
 
 The module also measures generated images: :func:`frechet_distance` between two sets of
 features, :func:`class_coverage` and :func:`class_entropy` of a classifier's predictions,
-and a :func:`description_explorer` widget that turns descriptions into samples. Keras,
-TensorFlow, SciPy and ipywidgets are imported inside the functions that need them, so
-importing this module is cheap.
+and a :func:`description_explorer` widget that turns descriptions into samples. SciPy and
+ipywidgets are imported by the functions that need them. :class:`GAN` is registered for
+serialisation, so a saved GAN loads with ``keras.models.load_model`` once this module is
+imported.
 """
 
 from __future__ import annotations
@@ -30,10 +31,13 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import keras
 import numpy as np
+import tensorflow as tf
+from keras import ops
 
 from crossmodal_helpers._checks import check_count, check_fraction
-from crossmodal_helpers._lazy import LazyClasses
+from crossmodal_helpers._types import Tensor
 from crossmodal_helpers.plots import check_images
 
 #: Length of the noise vector :math:`z` of the chapter's generators. Introduced in chapter 7.
@@ -66,7 +70,7 @@ def build_generator(
     condition_dim: int = 0,
     width: int = 16,
     image_shape: Sequence[int] = IMAGE_SHAPE,
-) -> Any:
+) -> keras.Model:
     """The DCGAN generator :math:`G(z)`, or :math:`G(z, c)` with a condition.
 
     Introduced in chapter 7.
@@ -78,8 +82,6 @@ def build_generator(
     ``condition_dim`` > 0 the model has two inputs, ``[z, c]``, concatenated before the
     dense layer (Mirza and Osindero, 2014).
     """
-    import keras
-
     latent_dim = check_count(latent_dim, "latent_dim")
     condition_dim = check_count(condition_dim, "condition_dim", minimum=0)
     width = check_count(width, "width")
@@ -110,7 +112,7 @@ def build_discriminator(
     condition_dim: int = 0,
     width: int = 16,
     hidden: int = 64,
-) -> Any:
+) -> keras.Model:
     """The DCGAN discriminator :math:`D(x)`, or :math:`D(x, c)` with a condition.
 
     Introduced in chapter 7.
@@ -122,9 +124,6 @@ def build_discriminator(
     :math:`(V c)^\\top h(x)` to the logit (Miyato and Koyama, 2018), so that it can judge whether
     the image fits the condition.
     """
-    import keras
-    from keras import ops
-
     image_shape = _check_image_shape(image_shape)
     condition_dim = check_count(condition_dim, "condition_dim", minimum=0)
     width = check_count(width, "width")
@@ -152,138 +151,148 @@ def build_discriminator(
 # --------------------------------------------------------------------------- the GAN model
 
 
-def _define_classes() -> dict[str, type]:
-    """Define the Keras classes on first use, so that Keras is imported lazily."""
-    import keras
-    import tensorflow as tf
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class GAN(keras.Model):
+    """A generator and a discriminator trained against each other by ``fit``.
 
-    class GAN(keras.Model):
-        """A generator and a discriminator trained against each other by ``fit``.
+    Introduced in chapter 7. ``fit(images)`` trains an unconditional GAN and
+    ``fit([images, conditions])`` a conditional one. Each batch is one round of the
+    game: the discriminator's loss is binary cross-entropy with target 1 (or
+    ``1 - label_smoothing``) on real and 0 on generated images; the generator's loss is
+    the non-saturating :math:`-\\log D(G(z))`. For conditional GANs, ``matching_aware`` also
+    teaches the discriminator to reject real images paired with another example's
+    condition (Reed et al., 2016), and ``mode_seeking`` > 0 adds that weight times
+    :math:`1 / (\\lvert G(z_1, c) - G(z_2, c) \\rvert / \\lvert z_1 - z_2 \\rvert)` to the
+    generator's loss, so that different noise gives different images (Mao et al., 2019).
+    """
 
-        Introduced in chapter 7. ``fit(images)`` trains an unconditional GAN and
-        ``fit([images, conditions])`` a conditional one. Each batch is one round of the
-        game: the discriminator's loss is binary cross-entropy with target 1 (or
-        ``1 - label_smoothing``) on real and 0 on generated images; the generator's loss is
-        the non-saturating :math:`-\\log D(G(z))`. For conditional GANs, ``matching_aware`` also
-        teaches the discriminator to reject real images paired with another example's
-        condition (Reed et al., 2016), and ``mode_seeking`` > 0 adds that weight times
-        :math:`1 / (\\lvert G(z_1, c) - G(z_2, c) \\rvert / \\lvert z_1 - z_2 \\rvert)` to the
-        generator's loss, so that different noise gives different images (Mao et al., 2019).
-        """
-
-        def __init__(
-            self,
-            generator: keras.Model,
-            discriminator: keras.Model,
-            *,
-            label_smoothing: float = 0.0,
-            matching_aware: bool = False,
-            mode_seeking: float = 0.0,
-            seed: int = 0,
-            **kwargs: Any,
-        ) -> None:
-            super().__init__(**kwargs)
-            self.generator = generator
-            self.discriminator = discriminator
-            self.latent_dim = generator.inputs[0].shape[-1]
-            self.conditional = len(generator.inputs) == 2
-            self.judges_condition = len(discriminator.inputs) == 2
-            if matching_aware and not self.judges_condition:
-                raise ValueError(
-                    "matching_aware needs a discriminator that takes the condition "
-                    "(build_discriminator(condition_dim=...))"
-                )
-            self.matching_aware = bool(matching_aware)
-            self.mode_seeking = check_fraction(mode_seeking, "mode_seeking")
-            self.real_target = 1.0 - check_fraction(
-                label_smoothing, "label_smoothing", closed=False
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        *,
+        label_smoothing: float = 0.0,
+        matching_aware: bool = False,
+        mode_seeking: float = 0.0,
+        seed: int = 0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = generator.inputs[0].shape[-1]
+        self.conditional = len(generator.inputs) == 2
+        self.judges_condition = len(discriminator.inputs) == 2
+        if matching_aware and not self.judges_condition:
+            raise ValueError(
+                "matching_aware needs a discriminator that takes the condition "
+                "(build_discriminator(condition_dim=...))"
             )
-            self.noise_seed = keras.random.SeedGenerator(check_count(seed, "seed", minimum=0))
+        self.matching_aware = bool(matching_aware)
+        self.mode_seeking = check_fraction(mode_seeking, "mode_seeking")
+        self.label_smoothing = check_fraction(label_smoothing, "label_smoothing", closed=False)
+        self.real_target = 1.0 - self.label_smoothing
+        self.seed = check_count(seed, "seed", minimum=0)
+        self.noise_seed = keras.random.SeedGenerator(self.seed)
 
-        def compile(self, d_optimizer, g_optimizer, **kwargs: Any) -> None:
-            super().compile(**kwargs)
-            self.d_optimizer = d_optimizer
-            self.g_optimizer = g_optimizer
-            self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
-            names = ("d_loss", "g_loss", "real_score", "fake_score")
-            self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "label_smoothing": self.label_smoothing,
+            "matching_aware": self.matching_aware,
+            "mode_seeking": self.mode_seeking,
+            "seed": self.seed,
+        }
 
-        @property
-        def metrics(self) -> list:
-            return list(self.trackers.values())
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> GAN:
+        config = dict(config)
+        for part in ("generator", "discriminator"):
+            config[part] = keras.saving.deserialize_keras_object(config[part])
+        return cls(**config)
 
-        def train_step(self, data):
-            inputs = keras.utils.unpack_x_y_sample_weight(data)[0]
-            images, conditions = inputs if self.conditional else (inputs, None)
-            noise = keras.random.normal(
-                (tf.shape(images)[0], self.latent_dim), seed=self.noise_seed
+    def compile(
+        self,
+        d_optimizer: keras.optimizers.Optimizer,
+        g_optimizer: keras.optimizers.Optimizer,
+        **kwargs: Any,
+    ) -> None:
+        super().compile(**kwargs)
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
+        names = ("d_loss", "g_loss", "real_score", "fake_score")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return list(self.trackers.values())
+
+    def train_step(self, data: Tensor | tuple[Tensor, ...]) -> dict[str, Tensor]:
+        inputs = keras.utils.unpack_x_y_sample_weight(data)[0]
+        images, conditions = inputs if self.conditional else (inputs, None)
+        noise = keras.random.normal((tf.shape(images)[0], self.latent_dim), seed=self.noise_seed)
+        with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
+            fakes = self.generator(
+                [noise, conditions] if self.conditional else noise, training=True
             )
-            with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
-                fakes = self.generator(
-                    [noise, conditions] if self.conditional else noise, training=True
+            pair = (lambda x: [x, conditions]) if self.judges_condition else (lambda x: x)
+            real_logit = self.discriminator(pair(images), training=True)
+            fake_logit = self.discriminator(pair(fakes), training=True)
+            d_loss = self.bce(
+                tf.fill(tf.shape(real_logit), self.real_target), real_logit
+            ) + self.bce(tf.zeros_like(fake_logit), fake_logit)
+            if self.matching_aware:
+                wrong = self.discriminator([images, tf.roll(conditions, 1, axis=0)], training=True)
+                d_loss += self.bce(tf.zeros_like(wrong), wrong)
+            g_loss = self.bce(tf.ones_like(fake_logit), fake_logit)  # non-saturating
+            if self.mode_seeking:  # MSGAN: other noise, same condition, other image
+                half = tf.shape(images)[0] // 2
+                other_noise = keras.random.normal((half, self.latent_dim), seed=self.noise_seed)
+                others = self.generator(
+                    [other_noise, conditions[:half]] if self.conditional else other_noise,
+                    training=True,
                 )
-                pair = (lambda x: [x, conditions]) if self.judges_condition else (lambda x: x)
-                real_logit = self.discriminator(pair(images), training=True)
-                fake_logit = self.discriminator(pair(fakes), training=True)
-                d_loss = self.bce(
-                    tf.fill(tf.shape(real_logit), self.real_target), real_logit
-                ) + self.bce(tf.zeros_like(fake_logit), fake_logit)
-                if self.matching_aware:
-                    wrong = self.discriminator(
-                        [images, tf.roll(conditions, 1, axis=0)], training=True
-                    )
-                    d_loss += self.bce(tf.zeros_like(wrong), wrong)
-                g_loss = self.bce(tf.ones_like(fake_logit), fake_logit)  # non-saturating
-                if self.mode_seeking:  # MSGAN: other noise, same condition, other image
-                    half = tf.shape(images)[0] // 2
-                    other_noise = keras.random.normal((half, self.latent_dim), seed=self.noise_seed)
-                    others = self.generator(
-                        [other_noise, conditions[:half]] if self.conditional else other_noise,
-                        training=True,
-                    )
-                    ratio = tf.reduce_mean(tf.abs(fakes[:half] - others)) / tf.reduce_mean(
-                        tf.abs(noise[:half] - other_noise)
-                    )
-                    g_loss += self.mode_seeking / (ratio + 1e-5)
-            d_weights = self.discriminator.trainable_weights
-            g_weights = self.generator.trainable_weights
-            d_grads = d_tape.gradient(d_loss, d_weights)
-            self.d_optimizer.apply_gradients(zip(d_grads, d_weights, strict=True))
-            g_grads = g_tape.gradient(g_loss, g_weights)
-            self.g_optimizer.apply_gradients(zip(g_grads, g_weights, strict=True))
-            for name, value in (
-                ("d_loss", d_loss),
-                ("g_loss", g_loss),
-                ("real_score", tf.reduce_mean(tf.sigmoid(real_logit))),
-                ("fake_score", tf.reduce_mean(tf.sigmoid(fake_logit))),
-            ):
-                self.trackers[name].update_state(value)
-            return {name: tracker.result() for name, tracker in self.trackers.items()}
-
-    class SampleSnapshots(keras.callbacks.Callback):
-        """Keep the generator's samples for fixed noise after every epoch.
-
-        Introduced in chapter 7. ``snapshots[k]`` holds the images after epoch ``k + 1``,
-        generated from the same ``noise`` (and ``conditions``) every time, so the figures
-        show one set of samples evolving.
-        """
-
-        def __init__(self, noise: np.ndarray, conditions: np.ndarray | None = None) -> None:
-            super().__init__()
-            self.noise = noise
-            self.conditions = conditions
-            self.snapshots: list[np.ndarray] = []
-
-        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            generator = self.model.generator
-            inputs = self.noise if self.conditions is None else [self.noise, self.conditions]
-            self.snapshots.append(np.asarray(generator(inputs, training=False)))
-
-    return {"GAN": GAN, "SampleSnapshots": SampleSnapshots}
+                ratio = tf.reduce_mean(tf.abs(fakes[:half] - others)) / tf.reduce_mean(
+                    tf.abs(noise[:half] - other_noise)
+                )
+                g_loss += self.mode_seeking / (ratio + 1e-5)
+        d_weights = self.discriminator.trainable_weights
+        g_weights = self.generator.trainable_weights
+        d_grads = d_tape.gradient(d_loss, d_weights)
+        self.d_optimizer.apply_gradients(zip(d_grads, d_weights, strict=True))
+        g_grads = g_tape.gradient(g_loss, g_weights)
+        self.g_optimizer.apply_gradients(zip(g_grads, g_weights, strict=True))
+        for name, value in (
+            ("d_loss", d_loss),
+            ("g_loss", g_loss),
+            ("real_score", tf.reduce_mean(tf.sigmoid(real_logit))),
+            ("fake_score", tf.reduce_mean(tf.sigmoid(fake_logit))),
+        ):
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
 
 
-_keras_classes = LazyClasses(__name__, ("GAN", "SampleSnapshots"), _define_classes)
-__getattr__ = _keras_classes.module_getattr
+class SampleSnapshots(keras.callbacks.Callback):
+    """Keep the generator's samples for fixed noise after every epoch.
+
+    Introduced in chapter 7. ``snapshots[k]`` holds the images after epoch ``k + 1``,
+    generated from the same ``noise`` (and ``conditions``) every time, so the figures
+    show one set of samples evolving.
+    """
+
+    def __init__(self, noise: np.ndarray, conditions: np.ndarray | None = None) -> None:
+        super().__init__()
+        self.noise = noise
+        self.conditions = conditions
+        self.snapshots: list[np.ndarray] = []
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        generator = self.model.generator
+        inputs = self.noise if self.conditions is None else [self.noise, self.conditions]
+        self.snapshots.append(np.asarray(generator(inputs, training=False)))
 
 
 def noise(n: int, latent_dim: int = LATENT_DIM, *, seed: int = 0) -> np.ndarray:
@@ -298,7 +307,11 @@ def noise(n: int, latent_dim: int = LATENT_DIM, *, seed: int = 0) -> np.ndarray:
 
 
 def generate(
-    generator: Any, n: int | None = None, *, conditions: Any = None, seed: int = 0
+    generator: keras.Model,
+    n: int | None = None,
+    *,
+    conditions: np.ndarray | None = None,
+    seed: int = 0,
 ) -> np.ndarray:
     """Images from a generator: ``n`` of them, or one per row of ``conditions``.
 
@@ -331,15 +344,15 @@ def generate(
 # --------------------------------------------------------------------------- evaluation
 
 
-def classifier_features(classifier: Any, images: np.ndarray, *, layer: str = "dense") -> np.ndarray:
+def classifier_features(
+    classifier: keras.Model, images: np.ndarray, *, layer: str = "dense"
+) -> np.ndarray:
     """The activations of one layer of a trained classifier for ``images``.
 
     Introduced in chapter 7, to compare generated and real images in a feature space that
     knows about digits: for chapter 3's digit CNN the default ``"dense"`` is its
     penultimate layer (64 ReLU units).
     """
-    import keras
-
     images = check_images(images)
     names = [item.name for item in classifier.layers]
     if layer not in names:

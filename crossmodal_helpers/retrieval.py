@@ -15,8 +15,8 @@ where the cosine similarity of an image and a text says how well they match. The
 - :func:`zero_shot_classify` (classes described by text prompts), :func:`show_retrievals`
   (a figure of the top results per query) and :func:`search_box` (a search widget).
 
-Keras and ipywidgets are imported inside the functions that need them, so importing this
-module is cheap.
+ipywidgets is imported by the widget. :class:`DualEncoder` is registered for serialisation,
+so a saved dual encoder loads with ``keras.models.load_model`` once this module is imported.
 """
 
 from __future__ import annotations
@@ -28,10 +28,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import keras
 import numpy as np
+from keras import ops
 
 from crossmodal_helpers._checks import check_count, check_numeric_array, check_texts
-from crossmodal_helpers._lazy import LazyClasses
+from crossmodal_helpers._types import Shape, Tensor
 from crossmodal_helpers.plots import check_images
 
 #: The attributes a shapes caption can state about an object. Introduced in chapter 8.
@@ -73,7 +75,7 @@ def similarity_matrix(a: Any, b: Any) -> np.ndarray:
     return unit[0] @ unit[1].T
 
 
-def info_nce_loss(similarity, temperature=1.0):
+def info_nce_loss(similarity: Tensor, temperature: float | Tensor = 1.0) -> Tensor:
     """Symmetric InfoNCE loss of a batch of N pairs, as in CLIP. Introduced in chapter 8.
 
     ``similarity[i, j]`` is the cosine similarity of image i and text j, so the N matching
@@ -81,8 +83,6 @@ def info_nce_loss(similarity, temperature=1.0):
     this image?", each column "which image belongs to this text?"; the loss averages the
     two cross-entropies. Works on NumPy arrays and Keras tensors.
     """
-    from keras import ops
-
     logits = ops.convert_to_tensor(similarity, dtype="float32") / temperature
     n = ops.shape(logits)[0]
     diagonal = ops.eye(n, dtype=logits.dtype)
@@ -108,116 +108,138 @@ def check_similarity_batch(similarity: Any) -> np.ndarray:
 # --------------------------------------------------------------------------- dual encoder
 
 
-def _define_classes() -> dict[str, type]:
-    """Define the Keras model class on first use, so that Keras is imported lazily."""
-    import keras
-    from keras import ops
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class DualEncoder(keras.Model):
+    """An image encoder and a text encoder into one space of unit vectors.
 
-    class DualEncoder(keras.Model):
-        """An image encoder and a text encoder into one space of unit vectors.
+    Introduced in chapter 8. Each encoder is followed by a linear projection to
+    ``embed_dim`` numbers and an L2 normalisation. Called on ``[images, texts]`` the
+    model returns the (N, N) cosine similarities of the batch, and
+    :meth:`compute_loss` turns them into :func:`info_nce_loss` at the model's
+    temperature, so ``fit`` needs no targets. With ``learn_temperature`` the
+    temperature is learned as ``exp(-log_scale)``, as in CLIP, and never drops below
+    1/100.
+    """
 
-        Introduced in chapter 8. Each encoder is followed by a linear projection to
-        ``embed_dim`` numbers and an L2 normalisation. Called on ``[images, texts]`` the
-        model returns the (N, N) cosine similarities of the batch, and
-        :meth:`compute_loss` turns them into :func:`info_nce_loss` at the model's
-        temperature, so ``fit`` needs no targets. With ``learn_temperature`` the
-        temperature is learned as ``exp(-log_scale)``, as in CLIP, and never drops below
-        1/100.
-        """
+    def __init__(
+        self,
+        image_encoder: keras.Model,
+        text_encoder: keras.Model,
+        *,
+        embed_dim: int = 64,
+        temperature: float = 0.07,
+        learn_temperature: bool = True,
+        max_scale: float = 100.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.image_encoder = image_encoder
+        self.text_encoder = text_encoder
+        self.embed_dim = embed_dim
+        self.initial_temperature = temperature
+        self.learn_temperature = learn_temperature
+        self.max_scale = max_scale
+        self.image_projection = keras.layers.Dense(embed_dim, name="image_projection")
+        self.text_projection = keras.layers.Dense(embed_dim, name="text_projection")
+        self.log_scale = self.add_weight(
+            shape=(),
+            initializer=keras.initializers.Constant(math.log(1.0 / temperature)),
+            trainable=learn_temperature,
+            name="log_scale",
+        )
 
-        def __init__(
-            self,
-            image_encoder: Any,
-            text_encoder: Any,
-            *,
-            embed_dim: int = 64,
-            temperature: float = 0.07,
-            learn_temperature: bool = True,
-            max_scale: float = 100.0,
-            **kwargs: Any,
-        ) -> None:
-            super().__init__(**kwargs)
-            self.image_encoder = image_encoder
-            self.text_encoder = text_encoder
-            self.embed_dim = embed_dim
-            self.max_scale = max_scale
-            self.image_projection = keras.layers.Dense(embed_dim, name="image_projection")
-            self.text_projection = keras.layers.Dense(embed_dim, name="text_projection")
-            self.log_scale = self.add_weight(
-                shape=(),
-                initializer=keras.initializers.Constant(math.log(1.0 / temperature)),
-                trainable=learn_temperature,
-                name="log_scale",
-            )
+    def build(self, input_shape: Sequence[Shape]) -> None:
+        image_shape, text_shape = input_shape
+        self.image_projection.build(self.image_encoder.compute_output_shape(image_shape))
+        self.text_projection.build(self.text_encoder.compute_output_shape(text_shape))
 
-        @property
-        def temperature(self) -> Any:
-            """The temperature τ = 1 / min(exp(log_scale), max_scale) (a tensor)."""
-            return 1.0 / ops.minimum(ops.exp(self.log_scale), self.max_scale)
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "image_encoder": keras.saving.serialize_keras_object(self.image_encoder),
+            "text_encoder": keras.saving.serialize_keras_object(self.text_encoder),
+            "embed_dim": self.embed_dim,
+            "temperature": self.initial_temperature,
+            "learn_temperature": self.learn_temperature,
+            "max_scale": self.max_scale,
+        }
 
-        def embed_images(self, images: Any, training: bool = False) -> Any:
-            """Unit vectors of a batch of images (a tensor)."""
-            features = self.image_encoder(images, training=training)
-            return ops.normalize(self.image_projection(features), axis=-1)
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> DualEncoder:
+        config = dict(config)
+        for part in ("image_encoder", "text_encoder"):
+            config[part] = keras.saving.deserialize_keras_object(config[part])
+        return cls(**config)
 
-        def embed_texts(self, texts: Any, training: bool = False) -> Any:
-            """Unit vectors of a batch of texts (a tensor)."""
-            features = self.text_encoder(texts, training=training)
-            return ops.normalize(self.text_projection(features), axis=-1)
+    @property
+    def temperature(self) -> Tensor:
+        """The temperature τ = 1 / min(exp(log_scale), max_scale) (a tensor)."""
+        return 1.0 / ops.minimum(ops.exp(self.log_scale), self.max_scale)
 
-        def call(self, inputs: Any, training: bool = False) -> Any:
-            images, texts = inputs
-            image_vectors = self.embed_images(images, training=training)
-            text_vectors = self.embed_texts(texts, training=training)
-            return ops.matmul(image_vectors, ops.transpose(text_vectors))
+    def embed_images(self, images: Tensor, training: bool = False) -> Tensor:
+        """Unit vectors of a batch of images (a tensor)."""
+        features = self.image_encoder(images, training=training)
+        return ops.normalize(self.image_projection(features), axis=-1)
 
-        def compute_loss(
-            self, x=None, y=None, y_pred=None, sample_weight=None, training=True
-        ) -> Any:
-            loss = info_nce_loss(y_pred, self.temperature)
-            if self.losses:
-                loss = loss + ops.sum(self.losses)
-            return loss
+    def embed_texts(self, texts: Tensor, training: bool = False) -> Tensor:
+        """Unit vectors of a batch of texts (a tensor)."""
+        features = self.text_encoder(texts, training=training)
+        return ops.normalize(self.text_projection(features), axis=-1)
 
-        def _encode(self, embed: Callable, inputs: Any, batch_size: int) -> np.ndarray:
-            batch_size = check_count(batch_size, "batch_size")
-            inputs = np.asarray(inputs, dtype=np.float32)
-            parts = [
-                ops.convert_to_numpy(embed(inputs[start : start + batch_size]))
-                for start in range(0, len(inputs), batch_size)
-            ]
-            return np.concatenate(parts) if parts else np.zeros((0, self.embed_dim), np.float32)
+    def call(self, inputs: Sequence[Tensor], training: bool = False) -> Tensor:
+        images, texts = inputs
+        image_vectors = self.embed_images(images, training=training)
+        text_vectors = self.embed_texts(texts, training=training)
+        return ops.matmul(image_vectors, ops.transpose(text_vectors))
 
-        def encode_images(self, images: Any, batch_size: int = 256) -> np.ndarray:
-            """Unit vectors of images as a NumPy array (len(images), embed_dim)."""
-            return self._encode(self.embed_images, images, batch_size)
+    def compute_loss(
+        self,
+        x: Any = None,
+        y: Any = None,
+        y_pred: Tensor | None = None,
+        sample_weight: Any = None,
+        training: bool = True,
+    ) -> Tensor:
+        """The batch's loss: :func:`info_nce_loss` of the similarities ``y_pred`` at the
+        model's temperature, plus any losses the layers add. ``fit`` needs no targets."""
+        loss = info_nce_loss(y_pred, self.temperature)
+        if self.losses:
+            loss = loss + ops.sum(self.losses)
+        return loss
 
-        def encode_texts(self, texts: Any, batch_size: int = 256) -> np.ndarray:
-            """Unit vectors of text features as a NumPy array (len(texts), embed_dim)."""
-            return self._encode(self.embed_texts, texts, batch_size)
+    def _encode(
+        self, embed: Callable[[np.ndarray], Tensor], inputs: Any, batch_size: int
+    ) -> np.ndarray:
+        batch_size = check_count(batch_size, "batch_size")
+        inputs = np.asarray(inputs, dtype=np.float32)
+        parts = [
+            ops.convert_to_numpy(embed(inputs[start : start + batch_size]))
+            for start in range(0, len(inputs), batch_size)
+        ]
+        return np.concatenate(parts) if parts else np.zeros((0, self.embed_dim), np.float32)
 
-    return {"DualEncoder": DualEncoder}
+    def encode_images(self, images: Any, batch_size: int = 256) -> np.ndarray:
+        """Unit vectors of images as a NumPy array (len(images), embed_dim)."""
+        return self._encode(self.embed_images, images, batch_size)
 
-
-_keras_classes = LazyClasses(__name__, ("DualEncoder",), _define_classes)
-__getattr__ = _keras_classes.module_getattr
+    def encode_texts(self, texts: Any, batch_size: int = 256) -> np.ndarray:
+        """Unit vectors of text features as a NumPy array (len(texts), embed_dim)."""
+        return self._encode(self.embed_texts, texts, batch_size)
 
 
 def build_dual_encoder(
-    image_encoder: Any,
-    text_encoder: Any,
+    image_encoder: keras.Model,
+    text_encoder: keras.Model,
     *,
     embed_dim: int = 64,
     temperature: float = 0.07,
     learn_temperature: bool = True,
-) -> Any:
+) -> DualEncoder:
     """A :class:`DualEncoder` of two encoders (e.g. chapter 4's), ready to compile and fit.
 
     Introduced in chapter 8. ``temperature`` is the initial (or, with
     ``learn_temperature=False``, the fixed) temperature τ; CLIP starts at 0.07.
     """
-    import keras
-
     for name, encoder in (("image_encoder", image_encoder), ("text_encoder", text_encoder)):
         if not isinstance(encoder, keras.Model) or len(encoder.inputs) != 1:
             raise TypeError(f"{name} must be a keras.Model with one input, got {encoder!r}")
@@ -227,7 +249,7 @@ def build_dual_encoder(
     temperature = _check_positive(temperature, "temperature")
     if not isinstance(learn_temperature, bool):
         raise TypeError(f"learn_temperature must be True or False, got {learn_temperature!r}")
-    return _keras_classes()["DualEncoder"](
+    return DualEncoder(
         image_encoder,
         text_encoder,
         embed_dim=embed_dim,

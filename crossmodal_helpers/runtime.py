@@ -1,7 +1,8 @@
 """Runtime set-up shared by every chapter: seeds, determinism, quiet logs, devices.
 
 Introduced in chapter 1. TensorFlow is imported only inside the functions that need it,
-so ``import crossmodal_helpers`` stays cheap.
+so importing this module stays cheap. TensorFlow's start-up messages are kept quiet by the
+package itself, on import, before anything can import TensorFlow (``_quiet_tf``).
 
 Op determinism is on by default (see :func:`setup`). A few TensorFlow ops have no
 deterministic GPU kernel and refuse to run while it is on; :func:`explain_determinism_error`
@@ -11,28 +12,19 @@ turns their error into one sentence with the two ways out, and
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
 import random
 import re
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from crossmodal_helpers import results
-
-#: Environment variables that keep TensorFlow's C++ and absl start-up messages off the page.
-QUIET_TF_ENV = {
-    "TF_CPP_MIN_LOG_LEVEL": "3",
-    "TF_ENABLE_ONEDNN_OPTS": "0",
-    "GRPC_VERBOSITY": "ERROR",
-    "ABSL_MIN_LOG_LEVEL": "3",
-}
 
 #: Environment variable that switches op determinism off (``0``/``false``) or on
 #: (``1``/``true``) when ``setup`` is called without ``deterministic``.
@@ -82,32 +74,14 @@ def is_colab() -> bool:
     return importlib.util.find_spec("google.colab") is not None
 
 
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Send the process's native stderr (file descriptor 2) to /dev/null for a moment."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def quiet_tensorflow() -> None:
-    """Silence TensorFlow's C++ and Python start-up logs. Introduced in chapter 1.
+    """Import TensorFlow quietly and keep its Python loggers quiet. Introduced in chapter 1.
 
-    TensorFlow's native libraries write to stderr while they load, before any log level
-    applies, so the first import runs with native stderr sent to /dev/null.
+    Importing the package has already set the log environment
+    (``crossmodal_helpers.QUIET_TF_ENV``) and arranged for TensorFlow's first import to run
+    with native stderr silenced, whichever import loads it; this imports TensorFlow if
+    needed and sets the Python loggers of TensorFlow and absl to errors only.
     """
-    for key, value in QUIET_TF_ENV.items():
-        os.environ.setdefault(key, value)
-    if "tensorflow" not in sys.modules:
-        with _native_stderr_silenced():
-            import tensorflow  # noqa: F401
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")

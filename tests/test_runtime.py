@@ -1,36 +1,133 @@
-"""Unit tests of crossmodal_helpers.runtime (TensorFlow is imported in a subprocess)."""
+"""Unit tests of crossmodal_helpers.runtime and of what importing the package costs.
+
+TensorFlow is imported in subprocesses only.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
+import crossmodal_helpers
 from crossmodal_helpers import runtime
 
+#: The modules about Keras: they import Keras (and with it TensorFlow) at the top.
+KERAS_MODULES = ("attention", "fusion", "gan", "retrieval")
 
-def _run(code: str) -> subprocess.CompletedProcess[str]:
+
+def _run(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
+        env=env,
     )
 
 
-def test_importing_the_package_does_not_import_tensorflow():
+def _without_log_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in crossmodal_helpers.QUIET_TF_ENV}
+
+
+def test_the_package_and_its_other_modules_do_not_import_tensorflow():
+    """Every module but the four about Keras, data sets and exercises included, is cheap."""
     proc = _run(
-        """
-        import sys, crossmodal_helpers
-        from crossmodal_helpers import exercises, plots, results, runtime, widgets
-        print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))
+        f"""
+        import importlib, json, pkgutil, sys
+        import crossmodal_helpers
+
+        heavy = lambda: sorted(m for m in ("tensorflow", "keras") if m in sys.modules)
+        culprits = {{}} if not heavy() else {{"crossmodal_helpers": heavy()}}
+        names = [
+            info.name
+            for info in pkgutil.walk_packages(crossmodal_helpers.__path__, "crossmodal_helpers.")
+            if info.name.split(".")[1] not in {KERAS_MODULES!r}
+        ]
+        for name in names:
+            importlib.import_module(name)
+            if heavy() and not culprits:
+                culprits[name] = heavy()
+        print(json.dumps([len(names), culprits]))
         """
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "[]"
+    checked, culprits = json.loads(proc.stdout)
+    assert culprits == {}, f"these imports pulled in TensorFlow: {culprits}"
+    assert checked >= 25  # the modules, the data sets and the chapters' self-checks
+
+
+def test_every_keras_class_is_registered_when_its_module_is_imported():
+    """So ``keras.models.load_model`` finds them in a new session (see test_keras_saving)."""
+    proc = _run(
+        f"""
+        import importlib, inspect, json
+        import keras
+
+        found = {{}}
+        for name in {KERAS_MODULES!r}:
+            module = importlib.import_module("crossmodal_helpers." + name)
+            for cls in vars(module).values():
+                if (
+                    inspect.isclass(cls)
+                    and issubclass(cls, keras.layers.Layer)
+                    and cls.__module__ == module.__name__
+                ):
+                    registered = keras.saving.get_registered_name(cls)
+                    same = keras.saving.get_registered_object(registered) is cls
+                    found[cls.__name__] = registered if same else None
+        print(json.dumps(found))
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    assert set(found) >= {"GatedFusion", "TransformerBlock", "GAN", "DualEncoder"}
+    assert found == {name: f"crossmodal_helpers>{name}" for name in found}
+
+
+def test_importing_the_package_sets_the_log_environment_and_keeps_the_users_choice():
+    env = _without_log_environment()
+    env["TF_CPP_MIN_LOG_LEVEL"] = "1"  # the user's own choice
+    proc = _run(
+        f"""
+        import json, os, sys
+        import crossmodal_helpers
+        keys = {sorted(crossmodal_helpers.QUIET_TF_ENV)!r}
+        values = {{k: os.environ.get(k) for k in keys}}
+        print(json.dumps([values, "tensorflow" in sys.modules]))
+        """,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    values, tensorflow_imported = json.loads(proc.stdout)
+    assert values == {**crossmodal_helpers.QUIET_TF_ENV, "TF_CPP_MIN_LOG_LEVEL": "1"}
+    assert not tensorflow_imported
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from crossmodal_helpers import fusion",  # a module about Keras imports TensorFlow
+        "import crossmodal_helpers.gan",
+        "import crossmodal_helpers, keras",  # the reader's own Keras, after the package
+        "from crossmodal_helpers import runtime; runtime.setup()",
+    ],
+)
+def test_tensorflow_starts_quietly_whatever_imports_it_first(code):
+    """Without the package, TensorFlow 2.21 writes "Could not find cuda drivers" and more."""
+    finders = "[type(f).__name__ for f in sys.meta_path]"
+    proc = _run(
+        f"{code}\nimport sys, keras\nkeras.ops.ones(2)\nprint({finders})",
+        env=_without_log_environment(),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "", f"TensorFlow wrote to stderr:\n{proc.stderr}"
+    assert "_QuietFirstImport" not in proc.stdout  # it leaves once TensorFlow is loaded
 
 
 def test_setup_is_quiet_deterministic_and_reports_the_device():
