@@ -25,7 +25,7 @@ import numpy as np
 
 RESULTS_ENV = "CROSSMODAL_RESULTS_DIR"
 GLUE_MIME_PREFIX = "application/papermill.record/"
-_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+_KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 
 _chapter: str | None = None
 _started: float | None = None
@@ -82,7 +82,7 @@ def record(key: str, value: Any) -> float | int | str:
     """
     if not isinstance(key, str):
         raise TypeError(f"key must be a str such as 'cnn_accuracy', got {type(key).__name__}")
-    if not _KEY_PATTERN.match(key):
+    if not _KEY_PATTERN.fullmatch(key):
         raise ValueError(f"key must be snake_case such as 'cnn_accuracy', got {key!r}")
     if _chapter is None:
         raise RuntimeError(
@@ -133,6 +133,12 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     the notebooks also run where MyST-NB is not installed (Colab). Outside IPython it does
     nothing.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str such as 'cnn_accuracy', got {type(name).__name__}")
+    if not re.fullmatch(r"\w+", name):
+        raise ValueError(
+            f"name must be one word of letters, digits and _ such as 'cnn_accuracy', got {name!r}"
+        )
     try:
         from IPython import get_ipython
         from IPython.core.formatters import format_display_data
@@ -181,6 +187,8 @@ def save() -> Path | None:
 
 def load_all(folder: Path | str | None = None) -> dict[str, dict[str, Any]]:
     """Read every chapter's results file: ``{chapter: {"wall_seconds", "results"}}``."""
+    if folder is not None and not isinstance(folder, (str, Path)):
+        raise TypeError(f"folder must be a path (str or Path), got {type(folder).__name__}")
     folder = Path(folder) if folder is not None else results_dir()
     if folder is None or not folder.is_dir():
         return {}
