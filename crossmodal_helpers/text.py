@@ -224,7 +224,7 @@ def build_text_encoder(
     given, a batch of raw strings. The output has shape ``(batch, embedding_dim)``; the
     embedding table is the layer named ``"embedding"``.
     """
-    vocab_size = check_count(vocab_size, "vocab_size", minimum=2)
+    vocab_size = check_count(vocab_size, "vocab_size")
     embedding_dim = check_width(embedding_dim, "embedding_dim")
     import keras
 
@@ -250,7 +250,7 @@ def build_text_classifier(
     class probabilities ``(batch, n_classes)``. The encoder is the layer named
     ``"text_encoder"``. Compile it yourself (e.g. Adam, sparse categorical cross-entropy).
     """
-    vocab_size = check_count(vocab_size, "vocab_size", minimum=2)
+    vocab_size = check_count(vocab_size, "vocab_size")
     n_classes = check_count(n_classes, "n_classes", minimum=2)
     embedding_dim = check_width(embedding_dim, "embedding_dim")
     dropout = check_dropout(dropout)
@@ -276,8 +276,8 @@ def build_sequence_tagger(
     padding; the output is tag probabilities ``(batch, length, n_tags)``. Padding is masked
     (``mask_zero``), so it affects neither the LSTM, nor the loss, nor the metrics.
     """
-    vocab_size = check_count(vocab_size, "vocab_size", minimum=2)
-    n_tags = check_count(n_tags, "n_tags", minimum=2)
+    vocab_size = check_count(vocab_size, "vocab_size")
+    n_tags = check_count(n_tags, "n_tags")
     embedding_dim = check_width(embedding_dim, "embedding_dim")
     units = check_width(units, "units")
     import keras

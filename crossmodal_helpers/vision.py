@@ -162,16 +162,6 @@ def build_digit_cnn(
     softmax. It holds no augmentation, so ``model(images)`` and ``model.predict(images)``
     agree; :func:`fit_digit_cnn` adds the augmentation around it for training only.
     """
-    if (
-        isinstance(input_shape, str)
-        or not isinstance(input_shape, Sequence)
-        or (len(input_shape) != 3)
-    ):
-        raise TypeError(f"input_shape must be (height, width, channels), got {input_shape!r}")
-    input_shape = tuple(check_count(size, "each entry of input_shape") for size in input_shape)
-    if min(input_shape[:2]) < 4:
-        raise ValueError(f"input_shape must be at least 4×4 pixels, got {input_shape}")
-    n_classes = check_count(n_classes, "n_classes", minimum=2)
     import keras
     from keras import layers
 
