@@ -97,8 +97,13 @@ def check_dropout(value: Any) -> float:
     return check_fraction(value, "dropout", closed=False)
 
 
-def check_texts(texts: Any, name: str = "texts", *, nonempty: bool = False) -> list[str]:
-    """Return ``texts`` as a list of str; with ``nonempty``, every text needs a word."""
+def check_texts(
+    texts: Any, name: str = "texts", *, nonempty: bool = False, per_image: int | None = None
+) -> list[str]:
+    """Return ``texts`` as a list of str; with ``nonempty``, every text needs a word.
+
+    With ``per_image`` there must be exactly that many texts, one per image.
+    """
     if isinstance(texts, str):
         raise TypeError(f"{name} must be a list of str, got a single str")
     if not isinstance(texts, (Sequence, np.ndarray)):
@@ -108,7 +113,16 @@ def check_texts(texts: Any, name: str = "texts", *, nonempty: bool = False) -> l
             raise TypeError(f"{name} must hold str, got {type(text).__name__} at index {i}")
         if nonempty and not text.split():
             raise ValueError(f"{name}[{i}] is empty: every text needs at least one word")
+    if per_image is not None and len(texts) != per_image:
+        raise ValueError(f"{name} must have one str per image ({per_image}), got {len(texts)}")
     return list(texts)
+
+
+def check_str(value: Any, name: str) -> str:
+    """Return ``value`` if it is a str (a title, a name)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    return value
 
 
 def check_sequence(values: Any, name: str, *, nonempty: bool = True) -> list[Any]:

@@ -34,6 +34,7 @@ from crossmodal_helpers._checks import (
     check_image,
     check_images,
     check_number,
+    check_str,
     check_texts,
     check_width,
 )
@@ -666,11 +667,8 @@ def attention_browser(
     from crossmodal_helpers.widgets import pages, panel, picture, show_page, to_png
 
     images = check_images(images, name="images")
-    captions = check_texts(captions, "captions")
-    if len(captions) != len(images):
-        raise ValueError(f"captions must have one string per image ({len(images)})")
-    if not isinstance(title, str):
-        raise TypeError(f"title must be a str, got {type(title).__name__}")
+    captions = check_texts(captions, "captions", per_image=len(images))
+    title = check_str(title, "title")
     display_px = check_count(display_px, "display_px")
     if isinstance(queries, str) or not hasattr(queries, "__len__"):
         raise TypeError(f"queries must be a list of lists, got {type(queries).__name__}")

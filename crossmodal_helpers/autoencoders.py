@@ -23,6 +23,7 @@ from crossmodal_helpers._checks import (
     check_fraction,
     check_images,
     check_model_inputs,
+    check_str,
     check_texts,
     check_width,
 )
@@ -372,21 +373,14 @@ def reconstruction_picker(
     from crossmodal_helpers.widgets import pages, panel, picture, show_page, to_png
 
     images = check_images(images, name="images")
-    descriptions = check_texts(descriptions, "descriptions")
-    if len(descriptions) != len(images):
-        raise ValueError(
-            f"descriptions must have one str per image ({len(images)}), got {len(descriptions)}"
-        )
-    if not isinstance(title, str):
-        raise TypeError(f"title must be a str, got {type(title).__name__}")
+    descriptions = check_texts(descriptions, "descriptions", per_image=len(images))
+    title = check_str(title, "title")
     if len(images) == 0:
         raise ValueError("images must contain at least one image, got 0")
     if len(set(descriptions)) != len(descriptions):
         raise ValueError("descriptions must be distinct: each is one entry of the menu")
     if captions is not None:
-        captions = check_texts(captions, "captions")
-        if len(captions) != len(images):
-            raise ValueError(f"captions must have one str per image ({len(images)})")
+        captions = check_texts(captions, "captions", per_image=len(images))
     scale = max(1, check_count(display_px, "display_px") // max(images.shape[1:3]))
     drawn = []
     for i, image in enumerate(images):

@@ -27,11 +27,7 @@ def show_images(
 
     images = check_images(images)
     if captions is not None:
-        captions = check_texts(captions, "captions")
-        if len(captions) != len(images):
-            raise ValueError(
-                f"captions must have one entry per image ({len(images)}), got {len(captions)}"
-            )
+        captions = check_texts(captions, "captions", per_image=len(images))
     columns = check_count(columns, "columns")
     size = check_positive(size, "size")
     rows = max(1, -(-len(images) // columns))

@@ -37,6 +37,7 @@ from crossmodal_helpers._checks import (
     check_number,
     check_numeric_array,
     check_positive,
+    check_str,
     check_texts,
     check_width,
 )
@@ -687,13 +688,10 @@ def search_box(
     if k > len(images):
         raise ValueError(f"k must be at most the number of images ({len(images)}), got {k}")
     if captions is not None:
-        captions = check_texts(captions, "captions")
-        if len(captions) != len(images):
-            raise ValueError(f"captions must have one str per image ({len(images)})")
+        captions = check_texts(captions, "captions", per_image=len(images))
     if judge is not None and not callable(judge):
         raise TypeError(f"judge must be a function text -> verdicts, got {type(judge).__name__}")
-    if not isinstance(title, str):
-        raise TypeError(f"title must be a str, got {type(title).__name__}")
+    title = check_str(title, "title")
     scale = max(1, check_count(display_px, "display_px") // max(images.shape[1:3]))
 
     def results(text: str) -> list[tuple[int, float, str]]:

@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossmodal_helpers._checks import check_count, check_image, check_images, check_texts
+from crossmodal_helpers._checks import (
+    check_count,
+    check_image,
+    check_images,
+    check_str,
+    check_texts,
+)
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -158,13 +164,8 @@ def pair_browser(
     import ipywidgets as widgets
 
     images = check_images(images, name="images")
-    captions = check_texts(captions, "captions")
-    if len(captions) != len(images):
-        raise ValueError(
-            f"captions must have one string per image ({len(images)}), got {len(captions)}"
-        )
-    if not isinstance(title, str):
-        raise TypeError(f"title must be a str, got {type(title).__name__}")
+    captions = check_texts(captions, "captions", per_image=len(images))
+    title = check_str(title, "title")
     display_px = check_count(display_px, "display_px")
     if len(images) == 0:
         raise ValueError("images must contain at least one image, got 0")

@@ -36,17 +36,6 @@ BAGS = fusion.bag_of_words(WORDS, VOCABULARY)
 
 
 @pytest.fixture(scope="module")
-def keras():
-    from crossmodal_helpers import runtime
-
-    runtime.quiet_tensorflow()
-    import keras
-
-    keras.utils.set_random_seed(0)
-    return keras
-
-
-@pytest.fixture(scope="module")
 def joint_model(keras):
     """A small fused model of 3 classes on 28×28 digits and bags of words."""
     return fusion.build_fused_model(

@@ -42,7 +42,7 @@ def test_show_images_lays_out_a_grid_with_captions():
 
 
 def test_show_images_needs_one_caption_per_image():
-    with pytest.raises(ValueError, match="one entry per image"):
+    with pytest.raises(ValueError, match="one str per image"):
         plots.show_images(np.zeros((3, 4, 4)), ["a"])
 
 
