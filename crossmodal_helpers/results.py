@@ -207,6 +207,13 @@ def format_value(value: Any) -> str:
 
 def table(records: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
     """Rows (chapter, wall seconds, results) for the benchmark and the book's results page."""
+    if not isinstance(records, dict):
+        raise TypeError(f"records must be a dict from load_all(), got {type(records).__name__}")
+    for chapter, data in records.items():
+        if not isinstance(data, dict) or not {"wall_seconds", "results"} <= data.keys():
+            raise ValueError(
+                f"records[{chapter!r}] must be a dict with wall_seconds and results (load_all())"
+            )
     rows = []
     for chapter, data in sorted(records.items()):
         res = ", ".join(f"{k}={format_value(v)}" for k, v in sorted(data["results"].items()))

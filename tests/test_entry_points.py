@@ -344,3 +344,8 @@ def test_huge_counts_are_rejected_before_allocating(argument, call):
     with pytest.raises(ValueError, match=argument.strip()) as caught:
         call()
     assert "at most" in str(caught.value) or "too large" in str(caught.value)
+
+
+def test_results_table_needs_records_from_load_all():
+    _raises(TypeError, "records", results.table, [("01", 1.0)])
+    _raises(ValueError, "records['01']", results.table, {"01": {"results": {}}})
