@@ -29,9 +29,18 @@ import keras
 import numpy as np
 from keras import ops
 
-from crossmodal_helpers._checks import check_count, check_dropout
+from crossmodal_helpers._checks import (
+    check_count,
+    check_dropout,
+    check_fraction,
+    check_image,
+    check_images,
+    check_number,
+    check_str,
+    check_texts,
+    check_width,
+)
 from crossmodal_helpers._types import Shape, Tensor
-from crossmodal_helpers.plots import check_images
 from crossmodal_helpers.text import token_input
 
 # --------------------------------------------------------------------------- checks
@@ -52,8 +61,11 @@ def check_attention_inputs(
         x = np.asarray(x)
         if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
             raise TypeError(f"{name} must hold numbers, got dtype {x.dtype}")
-        if x.ndim < 2:
-            raise ValueError(f"{name} must have shape (..., length, features), got {x.shape}")
+        if x.ndim < 2 or 0 in x.shape[-2:]:
+            raise ValueError(
+                f"{name} must have shape (..., length, features) with at least one row and one "
+                f"feature (d_k >= 1), got {x.shape}"
+            )
         if not np.isfinite(x).all():
             raise ValueError(f"{name} contains NaN or infinite values")
         arrays.append(x.astype(np.float64))
@@ -91,12 +103,16 @@ def check_attention_inputs(
 def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
     """Softmax along ``axis``, computed stably (the maximum is subtracted first).
 
-    Introduced in chapter 6. Entries of $-\\infty$ get weight 0.
+    Introduced in chapter 6. Entries of $-\\infty$ get weight 0, also when a whole row is
+    $-\\infty$ (then every weight is 0, not NaN); NaN and $+\\infty$ are errors.
     """
     scores = np.asarray(scores, dtype=np.float64)
-    shifted = scores - scores.max(axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=axis, keepdims=True)
+    if np.isnan(scores).any() or np.isposinf(scores).any():
+        raise ValueError("scores must be finite or -inf (masked), got NaN or +inf")
+    top = scores.max(axis=axis, keepdims=True)
+    e = np.exp(scores - np.where(np.isfinite(top), top, 0.0))
+    total = e.sum(axis=axis, keepdims=True)
+    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
 
 
 def scaled_dot_product_attention(q, k, v, mask=None):
@@ -476,10 +492,10 @@ def build_grounding_model(
     """
     vocab_size = check_count(vocab_size, "vocab_size", minimum=2)
     n_answers = check_count(n_answers, "n_answers", minimum=2)
-    image_size = check_count(image_size, "image_size")
+    image_size = check_count(image_size, "image_size", maximum=4096)
     grid = check_count(grid, "grid")
-    d_model = check_count(d_model, "d_model")
-    num_heads = check_count(num_heads, "num_heads")
+    d_model = check_width(d_model, "d_model")
+    num_heads = check_count(num_heads, "num_heads", maximum=d_model)
     if image_size % (2 * grid):
         raise ValueError(
             f"image_size ({image_size}) must be a multiple of 2 × grid ({2 * grid}), so that "
@@ -543,13 +559,16 @@ def pointing_hits(
     it hits when it lies in the box grown by ``tolerance`` pixels on every side.
     """
     boxes = np.asarray(boxes)
+    if not np.issubdtype(boxes.dtype, np.number) or np.issubdtype(boxes.dtype, np.bool_):
+        raise TypeError(f"boxes must hold numbers (pixels), got dtype {boxes.dtype}")
     if boxes.ndim != 2 or boxes.shape[1] != 4:
         raise ValueError(f"boxes must have shape (N, 4) as (x0, y0, x1, y1), got {boxes.shape}")
     if (boxes[:, 2] <= boxes[:, 0]).any() or (boxes[:, 3] <= boxes[:, 1]).any():
         raise ValueError("boxes must have x1 > x0 and y1 > y0 (padding rows of -1 included?)")
+    if not np.isfinite(boxes).all():
+        raise ValueError("boxes contains NaN or infinite values")
     image_size = check_count(image_size, "image_size")
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance < 0:
-        raise ValueError(f"tolerance must be a number of pixels ≥ 0, got {tolerance!r}")
+    tolerance = check_number(tolerance, "tolerance", minimum=0.0)
     peaks, grid = _peaks(attention, len(boxes))
     side = image_size / grid
     x = (peaks % grid + 0.5) * side
@@ -585,18 +604,22 @@ def attention_overlay(image: np.ndarray, weights: Any, *, alpha: float = 0.65) -
     """
     import matplotlib
 
-    image = check_images(np.asarray(image)[None], name="image")[0]
+    image = check_image(image, name="image")
     if image.shape[-1] == 1:
         image = np.repeat(image, 3, axis=-1)
-    weights = np.asarray(weights, dtype=np.float64)
+    weights = np.asarray(weights)
+    if not np.issubdtype(weights.dtype, np.number) or np.issubdtype(weights.dtype, np.bool_):
+        raise TypeError(f"weights must hold numbers, got dtype {weights.dtype}")
+    weights = weights.astype(np.float64)
     grid = int(round(np.sqrt(weights.size)))
-    if weights.ndim not in (1, 2) or grid * grid != weights.size:
+    if weights.ndim not in (1, 2) or grid == 0 or grid * grid != weights.size:
         raise ValueError(f"weights must be a square grid of patches, got shape {weights.shape}")
+    if not np.isfinite(weights).all() or weights.min() < 0:
+        raise ValueError("weights must be finite and >= 0 (attention weights)")
     height, width = image.shape[:2]
     if height % grid or width % grid:
         raise ValueError(f"image side ({height}×{width}) must be a multiple of the grid ({grid})")
-    if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha must be in [0, 1], got {alpha}")
+    alpha = check_fraction(alpha, "alpha")
     weights = weights.reshape(grid, grid)
     scaled = weights / weights.max() if weights.max() > 0 else weights
     big = np.kron(scaled, np.ones((height // grid, width // grid)))
@@ -624,8 +647,11 @@ def attention_browser(
     from crossmodal_helpers.widgets import pages, panel, picture, show_page, to_png
 
     images = check_images(images, name="images")
-    if isinstance(captions, str) or len(captions) != len(images):
-        raise ValueError(f"captions must have one string per image ({len(images)})")
+    captions = check_texts(captions, "captions", per_image=len(images))
+    title = check_str(title, "title")
+    display_px = check_count(display_px, "display_px")
+    if isinstance(queries, str) or not hasattr(queries, "__len__"):
+        raise TypeError(f"queries must be a list of lists, got {type(queries).__name__}")
     if len(queries) != len(images):
         raise ValueError(
             f"queries must have one list per image ({len(images)}), got {len(queries)}"

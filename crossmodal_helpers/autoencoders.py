@@ -18,7 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from crossmodal_helpers._checks import check_count, check_fraction
+from crossmodal_helpers._checks import (
+    check_count,
+    check_fraction,
+    check_images,
+    check_model_inputs,
+    check_str,
+    check_texts,
+    check_width,
+)
 
 #: The shape of one MNIST digit, the default input of every builder. Introduced in chapter 5.
 IMAGE_SHAPE = (28, 28, 1)
@@ -32,7 +40,7 @@ def _check_image_shape(shape: Any, name: str = "input_shape") -> tuple[int, int,
         raise ValueError(
             f"{name} must be (height, width, channels) such as (28, 28, 1), got {shape!r}"
         )
-    return tuple(check_count(size, f"each entry of {name}") for size in shape)  # type: ignore[return-value]
+    return tuple(check_width(size, f"each entry of {name}") for size in shape)  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- image autoencoders
@@ -46,8 +54,8 @@ def build_dense_encoder(
     Introduced in chapter 5. The model is named ``"encoder"``.
     """
     input_shape = _check_image_shape(input_shape)
-    code_dim = check_count(code_dim, "code_dim")
-    hidden = check_count(hidden, "hidden")
+    code_dim = check_width(code_dim, "code_dim")
+    hidden = check_width(hidden, "hidden")
     import keras
 
     return keras.Sequential(
@@ -68,7 +76,7 @@ def reconstruction_head(inputs: Any, output_shape: Sequence[int], *, hidden: int
     reconstructed pixel lies in [0, 1], like the images.
     """
     output_shape = _check_image_shape(output_shape, "output_shape")
-    hidden = check_count(hidden, "hidden")
+    hidden = check_width(hidden, "hidden")
     import keras
 
     hidden_layer = keras.layers.Dense(hidden, activation="relu")(inputs)
@@ -86,8 +94,8 @@ def build_dense_autoencoder(
     sigmoid per pixel, so reconstructions lie in [0, 1]. The decoder sees only the code.
     """
     input_shape = _check_image_shape(input_shape)
-    code_dim = check_count(code_dim, "code_dim")
-    hidden = check_count(hidden, "hidden")
+    code_dim = check_width(code_dim, "code_dim")
+    hidden = check_width(hidden, "hidden")
     import keras
 
     encoder = build_dense_encoder(input_shape, code_dim, hidden=hidden)
@@ -115,9 +123,9 @@ def build_leaky_autoencoder(
     itself, whatever the size of the code; the code learns little.
     """
     input_shape = _check_image_shape(input_shape)
-    code_dim = check_count(code_dim, "code_dim")
-    hidden = check_count(hidden, "hidden")
-    leak_dim = check_count(leak_dim, "leak_dim")
+    code_dim = check_width(code_dim, "code_dim")
+    hidden = check_width(hidden, "hidden")
+    leak_dim = check_width(leak_dim, "leak_dim")
     import keras
 
     encoder = build_dense_encoder(input_shape, code_dim, hidden=hidden)
@@ -146,12 +154,12 @@ def build_conv_autoencoder(
     divisible by ``2 ** len(filters)``.
     """
     input_shape = _check_image_shape(input_shape)
-    code_dim = check_count(code_dim, "code_dim")
+    code_dim = check_width(code_dim, "code_dim")
     if isinstance(filters, (str, bytes)) or not isinstance(filters, Sequence) or not filters:
         raise ValueError(
             f"filters must be a non-empty list of ints such as (16, 32), got {filters!r}"
         )
-    filters = [check_count(f, "each entry of filters") for f in filters]
+    filters = [check_width(f, "each entry of filters") for f in filters]
     factor = 2 ** len(filters)
     height, width, channels = input_shape
     if height % factor or width % factor:
@@ -221,11 +229,11 @@ class BimodalAutoencoder:
         image_shape = tuple(self.encoder.inputs[0].shape[1:])
         vocab_size = self.encoder.inputs[1].shape[1]
         if images is not None:
-            images = np.asarray(images, dtype=np.float32)
+            images = check_images(images)
             if images.shape[1:] != image_shape:
                 raise ValueError(f"images must have shape (N, *{image_shape}), got {images.shape}")
         if words is not None:
-            words = np.asarray(words, dtype=np.float32)
+            words = check_model_inputs(np.asarray(words), "words").astype(np.float32)
             if words.ndim != 2 or words.shape[1] != vocab_size:
                 raise ValueError(
                     f"words must be bags of words of shape (N, {vocab_size}), got {words.shape}"
@@ -298,12 +306,14 @@ def build_bimodal_autoencoder(
     image_shape = _check_image_shape(
         tuple(image_encoder.inputs[0].shape[1:]), "image_encoder input"
     )
-    code_dim = check_count(code_dim, "code_dim")
-    hidden = check_count(hidden, "hidden")
-    n_numbers = check_count(n_numbers, "n_numbers")
+    code_dim = check_width(code_dim, "code_dim")
+    hidden = check_width(hidden, "hidden")
+    n_numbers = check_width(n_numbers, "n_numbers")
     rate = check_fraction(modality_dropout, "modality_dropout")
     if rate == 1.0:
         raise ValueError("modality_dropout must be below 1: some pairs must keep both modalities")
+    if seed is not None:
+        seed = check_count(seed, "seed", minimum=0)
     if not (text_target is None or (isinstance(text_target, str) and text_target in TEXT_TARGETS)):
         raise ValueError(f"text_target must be 'number', 'words' or None, got {text_target!r}")
 
@@ -360,19 +370,17 @@ def reconstruction_picker(
     """
     import ipywidgets as widgets
 
-    from crossmodal_helpers.plots import check_images
     from crossmodal_helpers.widgets import pages, panel, picture, show_page, to_png
 
     images = check_images(images, name="images")
-    if isinstance(descriptions, str) or len(descriptions) != len(images):
-        got = "a single str" if isinstance(descriptions, str) else f"{len(descriptions)}"
-        raise ValueError(f"descriptions must have one str per image ({len(images)}), got {got}")
+    descriptions = check_texts(descriptions, "descriptions", per_image=len(images))
+    title = check_str(title, "title")
     if len(images) == 0:
         raise ValueError("images must contain at least one image, got 0")
     if len(set(descriptions)) != len(descriptions):
         raise ValueError("descriptions must be distinct: each is one entry of the menu")
-    if captions is not None and (isinstance(captions, str) or len(captions) != len(images)):
-        raise ValueError(f"captions must have one str per image ({len(images)})")
+    if captions is not None:
+        captions = check_texts(captions, "captions", per_image=len(images))
     scale = max(1, check_count(display_px, "display_px") // max(images.shape[1:3]))
     drawn = []
     for i, image in enumerate(images):

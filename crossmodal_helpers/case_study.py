@@ -23,7 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from crossmodal_helpers._checks import check_texts
+from crossmodal_helpers._checks import (
+    check_allocation,
+    check_count,
+    check_fraction,
+    check_numeric_array,
+    check_texts,
+    check_width,
+)
 from crossmodal_helpers.datasets.shapes import (
     COLORS,
     PHRASE_TO_VALUE,
@@ -58,6 +65,29 @@ def _check_tag_lists(tag_lists: Any, name: str) -> list[list[str]]:
         if unknown:
             raise ValueError(f"{name}[{i}] has unknown tags {unknown}; tags are {TAGS}")
         out.append([str(t) for t in tags])
+    return out
+
+
+def _check_mentions(mentions: Any) -> list[list[dict[str, str]]]:
+    if isinstance(mentions, (str, dict)) or not isinstance(mentions, (Sequence, np.ndarray)):
+        raise TypeError(f"mentions must be a list (one per report), got {type(mentions).__name__}")
+    known = {**CELL_ATTRIBUTES, "position": POSITIONS}
+    out = []
+    for i, report in enumerate(mentions):
+        if isinstance(report, (str, dict)) or not isinstance(report, (Sequence, np.ndarray)):
+            raise TypeError(f"mentions[{i}] must be a list of dicts, got {type(report).__name__}")
+        for mention in report:
+            if not isinstance(mention, dict):
+                raise TypeError(f"mentions[{i}] must hold dicts, got {type(mention).__name__}")
+            for attribute, value in mention.items():
+                if attribute not in known or value not in known[attribute]:
+                    raise ValueError(
+                        f"mentions[{i}] states {attribute}={value!r}; attributes are "
+                        f"{sorted(known)} with the values of the shapes data set"
+                    )
+        if len(report) > GRID * GRID:
+            raise ValueError(f"mentions[{i}] names more objects than the grid has cells")
+        out.append(list(report))
     return out
 
 
@@ -102,8 +132,8 @@ def encode_tokens(texts: Sequence[str], vocabulary: Sequence[str], length: int) 
     if vocabulary[:2] != [PAD, UNKNOWN]:
         raise ValueError(f"vocabulary must start with {PAD!r}, {UNKNOWN!r}: use token_vocabulary")
     longest = max((len(t.split()) for t in texts), default=0)
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < longest:
-        raise ValueError(f"length must be an int ≥ the longest caption ({longest}), got {length}")
+    length = check_count(length, "length", minimum=max(longest, 1))
+    check_allocation((len(texts), length), "length")
     index = {word: i for i, word in enumerate(vocabulary)}
     ids = np.zeros((len(texts), int(length)), dtype=np.int64)
     for row, text in enumerate(texts):
@@ -118,8 +148,10 @@ def encode_tags(tag_lists: Sequence[Sequence[str]], length: int) -> np.ndarray:
     Padding positions are masked by the tagger, so their 0 ("O") never enters the loss.
     """
     tag_lists = _check_tag_lists(tag_lists, "tag_lists")
+    length = check_count(length, "length")
     if any(len(tags) > length for tags in tag_lists):
         raise ValueError(f"length ({length}) is shorter than the longest tag list")
+    check_allocation((len(tag_lists), length), "length")
     ids = np.zeros((len(tag_lists), int(length)), dtype=np.int64)
     for row, tags in enumerate(tag_lists):
         ids[row, : len(tags)] = [TAGS.index(t) for t in tags]
@@ -134,6 +166,8 @@ def decode_tags(probabilities: Any, texts: Sequence[str]) -> list[list[str]]:
     """
     texts = check_texts(texts, nonempty=True)
     p = np.asarray(probabilities)
+    if not np.issubdtype(p.dtype, np.number) or not np.isfinite(p).all():
+        raise ValueError("probabilities must hold finite numbers (the tagger's output)")
     if p.ndim != 3 or len(p) != len(texts) or p.shape[2] != len(TAGS):
         raise ValueError(
             f"probabilities must have shape ({len(texts)}, length, {len(TAGS)}), got {p.shape}"
@@ -247,8 +281,7 @@ def build_cell_attribute_model(image_size: int = 48, *, filters: int = 16) -> An
         raise TypeError(f"image_size must be an int, got {type(image_size).__name__}")
     if image_size < 24 or image_size % (8 * GRID):
         raise ValueError(f"image_size must be a positive multiple of 24, got {image_size}")
-    if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 1:
-        raise ValueError(f"filters must be a positive int, got {filters!r}")
+    filters = check_width(filters, "filters")
     import keras
 
     layers = keras.layers
@@ -286,8 +319,7 @@ def consistency_scores(
     caption is as believable as its least believable claim — and the second return value
     names the attribute that gave it.
     """
-    if isinstance(mentions, (str, dict)) or not isinstance(mentions, (Sequence, np.ndarray)):
-        raise TypeError(f"mentions must be a list (one per report), got {type(mentions).__name__}")
+    mentions = _check_mentions(mentions)
     p = _check_probabilities(probs, len(mentions))
     scores, weakest = np.ones(len(mentions)), [""] * len(mentions)
     for i, report in enumerate(mentions):
@@ -313,8 +345,7 @@ def localise(
     colour, shape and size. Stated positions are ignored on purpose — they would give the
     answer away.
     """
-    if isinstance(mentions, (str, dict)) or not isinstance(mentions, (Sequence, np.ndarray)):
-        raise TypeError(f"mentions must be a list (one per report), got {type(mentions).__name__}")
+    mentions = _check_mentions(mentions)
     p = _check_probabilities(probs, len(mentions))
     tiny = 1e-9
     cells = []
@@ -345,6 +376,9 @@ def cell_hits(cells: Any, boxes: Any, image_size: int) -> np.ndarray:
         raise ValueError(f"cells must be in [0, {GRID * GRID}), got [{cells.min()}, {cells.max()}]")
     if boxes.shape != (len(cells), 4):
         raise ValueError(f"boxes must have shape ({len(cells)}, 4), got {boxes.shape}")
+    if not np.issubdtype(boxes.dtype, np.number) or not np.isfinite(boxes).all():
+        raise ValueError("boxes must hold finite numbers (pixels)")
+    image_size = check_count(image_size, "image_size")
     side = image_size / GRID
     x, y = (cells % GRID + 0.5) * side, (cells // GRID + 0.5) * side
     return (x >= boxes[:, 0]) & (x < boxes[:, 2]) & (y >= boxes[:, 1]) & (y < boxes[:, 3])
@@ -355,8 +389,9 @@ def best_threshold(scores: Any, is_positive: Any) -> float:
 
     Introduced in chapter 9. Choose it on validation data, never on the test set.
     """
-    scores, positive = np.asarray(scores, dtype=np.float64), np.asarray(is_positive)
-    if scores.ndim != 1 or positive.shape != scores.shape or not len(scores):
+    scores = check_numeric_array(scores, "scores", ndim=1)
+    positive = np.asarray(is_positive)
+    if positive.shape != scores.shape:
         raise ValueError(
             f"scores and is_positive must be 1-D and of equal, non-zero length, got "
             f"{scores.shape} and {positive.shape}"
@@ -377,12 +412,12 @@ def precision_at_base_rate(recall: float, false_positive_rate: float, prevalence
     f(1-\\pi))$ with recall $r$, false-positive rate $f$ and prevalence $\\pi$ (a number or
     an array).
     """
-    for name, value in (("recall", recall), ("false_positive_rate", false_positive_rate)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-            raise TypeError(f"{name} must be a number in [0, 1], got {type(value).__name__}")
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"{name} must be in [0, 1], got {value}")
-    pi = np.asarray(prevalence, dtype=np.float64)
+    recall = check_fraction(recall, "recall")
+    false_positive_rate = check_fraction(false_positive_rate, "false_positive_rate")
+    pi = np.asarray(prevalence)
+    if not np.issubdtype(pi.dtype, np.number) or np.issubdtype(pi.dtype, np.bool_):
+        raise TypeError(f"prevalence must be a number or an array of numbers, got {pi.dtype}")
+    pi = pi.astype(np.float64)
     if not np.all((pi >= 0) & (pi <= 1)):
         raise ValueError("prevalence must be in [0, 1]")
     flagged = recall * pi + false_positive_rate * (1 - pi)

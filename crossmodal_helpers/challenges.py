@@ -27,7 +27,16 @@ from typing import Any
 
 import numpy as np
 
-from crossmodal_helpers._checks import check_count, check_fraction, check_numeric_array, check_texts
+from crossmodal_helpers._checks import (
+    check_count,
+    check_flag,
+    check_fraction,
+    check_numeric_array,
+    check_texts,
+)
+
+#: The most bootstrap resamples :func:`bootstrap_interval` draws (a few seconds of work).
+MAX_RESAMPLES = 10**6
 
 # --------------------------------------------------------------------------- misaligned pairs
 
@@ -102,7 +111,7 @@ def bootstrap_interval(
     seeds.
     """
     values = check_numeric_array(values, "values", ndim=1)
-    n_resamples = check_count(n_resamples, "n_resamples")
+    n_resamples = check_count(n_resamples, "n_resamples", maximum=MAX_RESAMPLES)
     if isinstance(level, bool) or not isinstance(level, (int, float, np.number)):
         raise TypeError(f"level must be a number between 0 and 1, got {level!r}")
     if not 0 < float(level) < 1:
@@ -462,8 +471,11 @@ def plot_quality_against(
     from matplotlib.ticker import NullFormatter
 
     table = _check_table(table)
+    if not isinstance(cost, str):
+        raise TypeError(f"cost must be 'train_seconds' or 'parameters', got {type(cost).__name__}")
     if cost not in ("train_seconds", "parameters"):
         raise ValueError(f"cost must be 'train_seconds' or 'parameters', got {cost!r}")
+    legend = check_flag(legend, "legend")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4.5))
     drawn = table.dropna(subset=["quality", cost])

@@ -31,9 +31,21 @@ import keras
 import numpy as np
 from keras import ops
 
-from crossmodal_helpers._checks import check_count, check_fraction, check_texts
+from crossmodal_helpers._checks import (
+    check_count,
+    check_flag,
+    check_fraction,
+    check_images,
+    check_labels,
+    check_model_inputs,
+    check_names,
+    check_positive,
+    check_sequence,
+    check_texts,
+    check_width,
+    output_classes,
+)
 from crossmodal_helpers._types import Shape, Tensor
-from crossmodal_helpers.plots import check_images
 
 #: Vocabulary entry for words never seen when the vocabulary was built. Introduced in chapter 4.
 UNKNOWN = "[UNK]"
@@ -71,6 +83,11 @@ def check_pairs(images: Any, texts: Any, labels: Any | None = None) -> int:
     Introduced in chapter 4. Returns the number of pairs; raises a ``ValueError`` naming the
     lengths when they differ, since mismatched modalities silently pair the wrong items.
     """
+    if isinstance(texts, str):
+        raise TypeError("texts must be a list of str (one per image), got a single str")
+    for value, name in ((images, "images"), (texts, "texts"), (labels, "labels")):
+        if value is not None and not hasattr(value, "__len__"):
+            raise TypeError(f"{name} must be an array or a list, got {type(value).__name__}")
     n_images, n_texts = len(images), len(texts)
     if n_images != n_texts:
         raise ValueError(
@@ -106,7 +123,7 @@ def bag_of_words(texts: Sequence[str], vocabulary: Sequence[str]) -> np.ndarray:
     represented.
     """
     texts = check_texts(texts)
-    vocabulary = list(vocabulary)
+    vocabulary = check_names(vocabulary, "vocabulary")
     if not vocabulary or vocabulary[0] != UNKNOWN:
         raise ValueError(f"vocabulary must start with {UNKNOWN!r}: build it with word_vocabulary")
     index = {word: i for i, word in enumerate(vocabulary)}
@@ -471,7 +488,7 @@ def make_fusion(name: str, *, units: int = 64) -> keras.layers.Layer:
         raise TypeError(f"name must be a str, one of {FUSION_NAMES}, got {type(name).__name__}")
     if name not in FUSION_NAMES:
         raise ValueError(f"unknown fusion {name!r}; choose one of {', '.join(FUSION_NAMES)}")
-    units = check_count(units, "units")
+    units = check_width(units, "units")
     if name == "concat":
         return ConcatFusion(name="concat_fusion")
     if name == "gated":
@@ -500,7 +517,7 @@ def build_image_encoder(
     then one dense ReLU layer gives the image vector $h_x$.
     """
     image_shape = _check_image_shape(image_shape)
-    units = check_count(units, "units")
+    units = check_width(units, "units")
     layers = keras.layers
     inputs = keras.Input(shape=image_shape, name="image")
     x = layers.Conv2D(16, 3, strides=2, activation="relu", name="conv1")(inputs)
@@ -520,8 +537,8 @@ def build_text_encoder(
     a missing text simply an all-zero input.)
     """
     vocab_size = check_count(vocab_size, "vocab_size", minimum=2)
-    units = check_count(units, "units")
-    hidden = check_count(hidden, "hidden")
+    units = check_width(units, "units")
+    hidden = check_width(hidden, "hidden")
     inputs = keras.Input(shape=(vocab_size,), name="words")
     x = keras.layers.Dense(hidden, activation="relu", name="text_hidden")(inputs)
     x = keras.layers.Dense(units, activation="relu", name="text_vector")(x)
@@ -536,7 +553,7 @@ def build_head(
     Introduced in chapter 4. Returns a ``keras.Sequential`` to call on a tensor.
     """
     n_classes = check_count(n_classes, "n_classes", minimum=2)
-    hidden = check_count(hidden, "hidden")
+    hidden = check_width(hidden, "hidden")
     dropout = check_fraction(dropout, "dropout", closed=False)
     return keras.Sequential(
         [
@@ -605,6 +622,8 @@ def build_fused_model(
             f"got {type(fusion).__name__}"
         )
     rate = check_fraction(modality_dropout, "modality_dropout", closed=False)
+    if seed is not None:
+        seed = check_count(seed, "seed", minimum=0)
     image, words = _input_like(image_encoder), _input_like(text_encoder)
     x, t = image, words
     if rate > 0:
@@ -662,7 +681,7 @@ def _raw_feature_mlp(
     """Flattened pixels (joined with the word counts unless ``vocab_size`` is None), one
     hidden ReLU layer, dropout and a softmax."""
     image_shape = _check_image_shape(image_shape)
-    hidden = check_count(hidden, "hidden")
+    hidden = check_width(hidden, "hidden")
     dropout = check_fraction(dropout, "dropout", closed=False)
     n_classes = check_count(n_classes, "n_classes", minimum=2)
     layers = keras.layers
@@ -703,6 +722,13 @@ def build_late_fusion_model(
             "image_model and text_model must predict the same classes, got "
             f"{image_model.outputs[0].shape[-1]} and {text_model.outputs[0].shape[-1]} outputs"
         )
+    # Every argument is checked before the models are frozen: a rejected call changes nothing.
+    weights = [
+        check_fraction(w, "each weight", upper=math.inf) for w in check_sequence(weights, "weights")
+    ]
+    if len(weights) != 2:
+        raise ValueError(f"weights must give one weight per model (2), got {len(weights)}")
+    trainable = check_flag(trainable, "trainable")
     image_model.trainable = False
     text_model.trainable = False
     image, words = _input_like(image_model), _input_like(text_model)
@@ -731,11 +757,24 @@ def fit_classifier(
 
     Introduced in chapter 4.
     """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    inputs = check_model_inputs(inputs)
+    n = len(inputs[0]) if isinstance(inputs, list) else len(inputs)
+    n_classes = output_classes(model)
+    labels = check_labels(labels, n=n, n_classes=n_classes)
     epochs = check_count(epochs, "epochs")
-    labels = np.asarray(labels)
-    n = len(inputs[0]) if isinstance(inputs, (list, tuple)) else len(inputs)
-    if len(labels) != n:
-        raise ValueError(f"labels must have one entry per example ({n}), got {len(labels)}")
+    batch_size = check_count(batch_size, "batch_size")
+    learning_rate = check_positive(learning_rate, "learning_rate")
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError("validation_data must be a pair (inputs, labels)")
+        val_inputs = check_model_inputs(validation_data[0], "validation inputs")
+        n_val = len(val_inputs[0]) if isinstance(val_inputs, list) else len(val_inputs)
+        val_labels = check_labels(
+            validation_data[1], "validation labels", n=n_val, n_classes=n_classes
+        )
+        validation_data = (val_inputs, val_labels)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss="sparse_categorical_crossentropy",
@@ -758,6 +797,12 @@ def predict_pairs(model: keras.Model, images: np.ndarray, words: np.ndarray) -> 
     one input gets the modality its input shape asks for (images for an image input of rank
     4, words for a vector input), so single-modality and fused models are called alike.
     """
+    if not hasattr(model, "inputs") or not hasattr(model, "predict"):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    images = check_images(images)
+    words = check_model_inputs(words, "words")
+    if words.ndim != 2:
+        raise ValueError(f"words must be bags of words (N, vocabulary), got shape {words.shape}")
     if len(images) != len(words):
         raise ValueError(
             f"images and words must be pairs of equal length, got {len(images)} and {len(words)}"
@@ -798,11 +843,21 @@ def accuracy_grid(
     and each model predicts all settings in one batch.
     """
     check_pairs(images, texts, labels)
-    labels = np.asarray(labels)
     if not isinstance(models, Mapping) or not models:
         raise TypeError("models must be a non-empty dict {name: keras.Model}")
-    if not len(image_levels) or not len(text_rates):
-        raise ValueError("image_levels and text_rates must each hold at least one value")
+    known = [c for c in (output_classes(m) for m in models.values()) if c is not None]
+    labels = check_labels(labels, n=len(texts), n_classes=min(known) if known else None)
+    image_levels = [
+        check_fraction(v, "each image level") for v in check_sequence(image_levels, "image_levels")
+    ]
+    text_rates = [
+        check_fraction(v, "each text rate") for v in check_sequence(text_rates, "text_rates")
+    ]
+    check_images(images)
+    check_texts(texts)
+    check_names(vocabulary, "vocabulary")
+    seed = check_count(seed, "seed", minimum=0)
+    per_item = check_flag(per_item, "per_item")
     settings = [(level, rate) for level in image_levels for rate in text_rates]
     batches = [
         make_inputs(images, texts, vocabulary, image_level=level, text_rate=rate, seed=seed)
@@ -850,15 +905,19 @@ def noise_explorer(
     n = check_pairs(images, texts, labels)
     if n == 0:
         raise ValueError("images must contain at least one pair, got 0")
-    labels = np.asarray(labels)
-    names = [str(name) for name in label_names]
-    if labels.min() < 0 or labels.max() >= len(names):
-        raise ValueError(f"label_names must name every class in labels, got {len(names)} names")
+    names = check_names(label_names, "label_names")
+    labels = check_labels(labels, n=n, n_classes=len(names))
     if not isinstance(models, Mapping) or not models:
         raise TypeError("models must be a non-empty dict {name: keras.Model}")
-    levels, rates = list(image_levels), list(text_rates)
-    if not levels or not rates:
-        raise ValueError("image_levels and text_rates must each hold at least one value")
+    levels = [
+        check_fraction(v, "each image level") for v in check_sequence(image_levels, "image_levels")
+    ]
+    rates = [check_fraction(v, "each text rate") for v in check_sequence(text_rates, "text_rates")]
+    check_images(images)
+    check_texts(texts)
+    check_names(vocabulary, "vocabulary")
+    seed = check_count(seed, "seed", minimum=0)
+    display_px = check_count(display_px, "display_px")
     # Noisy pairs for every (level, rate), pair-major within each setting.
     corrupted = {
         (a, b): corrupt_pairs(images, texts, image_level=level, text_rate=rate, seed=seed)

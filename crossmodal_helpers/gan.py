@@ -36,9 +36,16 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from crossmodal_helpers._checks import check_count, check_fraction
+from crossmodal_helpers._checks import (
+    check_allocation,
+    check_count,
+    check_flag,
+    check_fraction,
+    check_images,
+    check_texts,
+    check_width,
+)
 from crossmodal_helpers._types import Tensor
-from crossmodal_helpers.plots import check_images
 
 #: Length of the noise vector :math:`z` of the chapter's generators. Introduced in chapter 7.
 LATENT_DIM = 64
@@ -52,7 +59,7 @@ IMAGE_SHAPE = (28, 28, 1)
 def _check_image_shape(shape: Any) -> tuple[int, int, int]:
     if isinstance(shape, str) or not isinstance(shape, Sequence) or len(shape) != 3:
         raise ValueError(f"image_shape must be (height, width, channels), got {shape!r}")
-    height, width, channels = (check_count(s, "each entry of image_shape") for s in shape)
+    height, width, channels = (check_width(s, "each entry of image_shape") for s in shape)
     if height % 4 or width % 4:
         raise ValueError(
             "image_shape must have a height and width divisible by 4 (two stride-2 "
@@ -82,9 +89,9 @@ def build_generator(
     ``condition_dim`` > 0 the model has two inputs, ``[z, c]``, concatenated before the
     dense layer (Mirza and Osindero, 2014).
     """
-    latent_dim = check_count(latent_dim, "latent_dim")
-    condition_dim = check_count(condition_dim, "condition_dim", minimum=0)
-    width = check_count(width, "width")
+    latent_dim = check_width(latent_dim, "latent_dim")
+    condition_dim = check_count(condition_dim, "condition_dim", minimum=0, maximum=2**14)
+    width = check_width(width, "width")
     height, side, channels = _check_image_shape(image_shape)
     layers = keras.layers
 
@@ -125,9 +132,9 @@ def build_discriminator(
     the image fits the condition.
     """
     image_shape = _check_image_shape(image_shape)
-    condition_dim = check_count(condition_dim, "condition_dim", minimum=0)
-    width = check_count(width, "width")
-    hidden = check_count(hidden, "hidden")
+    condition_dim = check_count(condition_dim, "condition_dim", minimum=0, maximum=2**14)
+    width = check_width(width, "width")
+    hidden = check_width(hidden, "hidden")
     layers = keras.layers
 
     image = keras.Input(shape=image_shape, name="image")
@@ -303,6 +310,7 @@ def noise(n: int, latent_dim: int = LATENT_DIM, *, seed: int = 0) -> np.ndarray:
     n = check_count(n, "n")
     latent_dim = check_count(latent_dim, "latent_dim")
     seed = check_count(seed, "seed", minimum=0)
+    check_allocation((n, latent_dim), "n")
     return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
 
 
@@ -322,13 +330,22 @@ def generate(
     if not hasattr(generator, "inputs") or not hasattr(generator, "predict"):
         raise TypeError(f"generator must be a keras.Model, got {type(generator).__name__}")
     conditional = len(generator.inputs) == 2
+    if n is not None:
+        n = check_count(n, "n")
+        check_allocation((n, *generator.outputs[0].shape[1:]), "n")
+    seed = check_count(seed, "seed", minimum=0)
     if conditional:
         if conditions is None:
             raise ValueError("conditions must be given for a conditional generator")
-        conditions = np.asarray(conditions, dtype=np.float32)
+        conditions = np.asarray(conditions)
+        if not np.issubdtype(conditions.dtype, np.number) or conditions.dtype == np.bool_:
+            raise TypeError(f"conditions must hold numbers, got dtype {conditions.dtype}")
+        conditions = conditions.astype(np.float32)
         expected = generator.inputs[1].shape[-1]
         if conditions.ndim != 2 or conditions.shape[1] != expected:
             raise ValueError(f"conditions must have shape (N, {expected}), got {conditions.shape}")
+        if not np.isfinite(conditions).all():
+            raise ValueError("conditions contains NaN or infinite values")
         if n is not None and n != len(conditions):
             raise ValueError(f"n must equal len(conditions) ({len(conditions)}), got {n}")
         n = len(conditions)
@@ -353,6 +370,10 @@ def classifier_features(
     knows about digits: for chapter 3's digit CNN the default ``"dense"`` is its
     penultimate layer (64 ReLU units).
     """
+    if not isinstance(classifier, keras.Model):
+        raise TypeError(f"classifier must be a keras.Model, got {type(classifier).__name__}")
+    if not isinstance(layer, str):
+        raise TypeError(f"layer must be a layer name (str), got {type(layer).__name__}")
     images = check_images(images)
     names = [item.name for item in classifier.layers]
     if layer not in names:
@@ -386,6 +407,7 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
 
     the squared 2-Wasserstein distance between the two Gaussians (Heusel et al., 2017).
     On Inception features it is the FID; here the features come from the book's digit CNN.
+    Rounding errors below 0 (identical sets) are returned as 0.
     """
     from scipy import linalg
 
@@ -405,7 +427,9 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
         if not np.isfinite(root).all():  # nudge both covariances off singularity
             offset = np.eye(len(cov_a)) * 1e-6
             root = linalg.sqrtm((cov_a + offset) @ (cov_b + offset))
-    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2 * np.real(root)))
+    distance = float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2 * np.real(root)))
+    # A squared distance is >= 0; the matrix square root's rounding can leave about -1e-15.
+    return max(distance, 0.0)
 
 
 def _check_labels(labels: Any, n_classes: Any) -> tuple[np.ndarray, int]:
@@ -491,11 +515,12 @@ def description_explorer(
 
     from crossmodal_helpers.widgets import pages, panel, picture, show_page
 
-    if isinstance(descriptions, str) or not len(descriptions):
+    descriptions = check_texts(descriptions, "descriptions", nonempty=True)
+    if not descriptions:
         raise ValueError("descriptions must be a non-empty list of str")
-    for i, text in enumerate(descriptions):
-        if not isinstance(text, str) or not text.strip():
-            raise ValueError(f"descriptions must hold non-empty str, got {text!r} at index {i}")
+    if read is not None and not callable(read):
+        raise TypeError(f"read must be callable or None, got {type(read).__name__}")
+    live = check_flag(live, "live")
     if not callable(generate_images):
         raise TypeError(f"generate_images must be callable, got {type(generate_images).__name__}")
     n_samples = check_count(n_samples, "n_samples")

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from crossmodal_helpers._checks import check_flag, check_names
+
 
 def _check_labels(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> None:
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
@@ -75,7 +77,9 @@ def classification_report(
     their harmonic mean; a class never predicted (or never present) gets 0, not NaN.
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    names = tuple(label_names)
+    names = tuple(check_names(label_names, "label_names"))
+    if not names:
+        raise ValueError("label_names must name at least one class, got none")
     _check_labels(y_true, y_pred, len(names))
     k = len(names)
     confusion = np.zeros((k, k), dtype=np.int64)
@@ -102,6 +106,12 @@ def plot_confusion_matrix(report: ClassificationReport, *, normalize: bool = Tru
     """Draw a report's confusion matrix (rows: truth, columns: prediction); return the axes."""
     import matplotlib.pyplot as plt
 
+    if not isinstance(report, ClassificationReport):
+        raise TypeError(
+            f"report must be a ClassificationReport (classification_report()), got "
+            f"{type(report).__name__}"
+        )
+    normalize = check_flag(normalize, "normalize")
     matrix = report.confusion.astype(float)
     if normalize:
         rows = matrix.sum(axis=1, keepdims=True)

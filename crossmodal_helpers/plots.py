@@ -6,36 +6,12 @@ Introduced in chapter 1.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
+from crossmodal_helpers._checks import check_count, check_images, check_positive, check_texts
 
-def check_images(images: Any, *, name: str = "images") -> np.ndarray:
-    """Validate a batch of images (N×H×W or N×H×W×C, C in {1, 3}, values in [0, 1]).
-
-    Introduced in chapter 1. Returns the batch as float32 NHWC; raises a ``ValueError`` or
-    ``TypeError`` that names ``name`` and what was expected.
-    """
-    if not isinstance(images, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy array, got {type(images).__name__}")
-    if not (np.issubdtype(images.dtype, np.floating) or np.issubdtype(images.dtype, np.integer)):
-        raise TypeError(f"{name} must hold numbers, got dtype {images.dtype}")
-    if images.ndim == 3:
-        images = images[..., None]
-    if images.ndim != 4 or images.shape[-1] not in (1, 3):
-        raise ValueError(
-            f"{name} must have shape (N, H, W) or (N, H, W, C) with C in (1, 3), got {images.shape}"
-        )
-    images = images.astype(np.float32, copy=False)
-    if images.size and not np.isfinite(images).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    if images.size and (images.min() < 0.0 or images.max() > 1.0):
-        raise ValueError(
-            f"{name} must have values in [0, 1], got [{images.min():.3g}, {images.max():.3g}]"
-            " (divide 8-bit images by 255)"
-        )
-    return images
+__all__ = ["check_images", "show_images"]
 
 
 def show_images(
@@ -50,12 +26,10 @@ def show_images(
     import matplotlib.pyplot as plt
 
     images = check_images(images)
-    if captions is not None and len(captions) != len(images):
-        raise ValueError(
-            f"captions must have one entry per image ({len(images)}), got {len(captions)}"
-        )
-    if columns < 1:
-        raise ValueError(f"columns must be at least 1, got {columns}")
+    if captions is not None:
+        captions = check_texts(captions, "captions", per_image=len(images))
+    columns = check_count(columns, "columns")
+    size = check_positive(size, "size")
     rows = max(1, -(-len(images) // columns))
     fig, axes = plt.subplots(rows, columns, figsize=(columns * size, rows * size * 1.15))
     for i, ax in enumerate(np.atleast_1d(axes).ravel()):

@@ -39,7 +39,7 @@ LOCAL_RESULTS = Path("_build") / "results-local"
 #: The output-metadata key under which ``summary()`` leaves the chapter's record.
 NOTEBOOK_KEY = "crossmodal_results"
 GLUE_MIME_PREFIX = "application/papermill.record/"
-_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+_KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 
 _chapter: str | None = None
 _run: str | None = None
@@ -104,7 +104,7 @@ def record(key: str, value: Any) -> float | int | str:
     """
     if not isinstance(key, str):
         raise TypeError(f"key must be a str such as 'cnn_accuracy', got {type(key).__name__}")
-    if not _KEY_PATTERN.match(key):
+    if not _KEY_PATTERN.fullmatch(key):
         raise ValueError(f"key must be snake_case such as 'cnn_accuracy', got {key!r}")
     if _chapter is None:
         raise RuntimeError(
@@ -155,6 +155,12 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     the notebooks also run where MyST-NB is not installed (Colab). Outside IPython it does
     nothing.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str such as 'cnn_accuracy', got {type(name).__name__}")
+    if not re.fullmatch(r"\w+", name):
+        raise ValueError(
+            f"name must be one word of letters, digits and _ such as 'cnn_accuracy', got {name!r}"
+        )
     try:
         from IPython import get_ipython
         from IPython.core.formatters import format_display_data
@@ -255,6 +261,8 @@ def load_all(folder: Path | str | None = None) -> dict[str, dict[str, Any]]:
     noted in its record (``inputs``), so a book build can tell when the numbers it read
     are no longer those of the pages beside it.
     """
+    if folder is not None and not isinstance(folder, (str, Path)):
+        raise TypeError(f"folder must be a path (str or Path), got {type(folder).__name__}")
     folder = Path(folder) if folder is not None else results_dir()
     if folder is None or not folder.is_dir():
         return {}

@@ -32,23 +32,21 @@ import keras
 import numpy as np
 from keras import ops
 
-from crossmodal_helpers._checks import check_count, check_numeric_array, check_texts
+from crossmodal_helpers._checks import (
+    check_count,
+    check_flag,
+    check_images,
+    check_number,
+    check_numeric_array,
+    check_positive,
+    check_str,
+    check_texts,
+    check_width,
+)
 from crossmodal_helpers._types import Shape, Tensor
-from crossmodal_helpers.plots import check_images
 
 #: The attributes a shapes caption can state about an object. Introduced in chapter 8.
 SHAPE_ATTRIBUTES = ("color", "shape", "size", "position")
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def _check_positive(value: Any, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(f"{name} must be a positive number, got {type(value).__name__}")
-    if not (math.isfinite(float(value)) and float(value) > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value}")
-    return float(value)
 
 
 # --------------------------------------------------------------------------- similarity and loss
@@ -81,8 +79,13 @@ def info_nce_loss(similarity: Tensor, temperature: float | Tensor = 1.0) -> Tens
     ``similarity[i, j]`` is the cosine similarity of image i and text j, so the N matching
     pairs are on the diagonal. Each row is a softmax classification "which text belongs to
     this image?", each column "which image belongs to this text?"; the loss averages the
-    two cross-entropies. Works on NumPy arrays and Keras tensors.
+    two cross-entropies. Works on NumPy arrays and Keras tensors; NumPy input and a number
+    as ``temperature`` are checked first (tensors inside training cannot be).
     """
+    if not ops.is_tensor(similarity):
+        check_similarity_batch(similarity)
+    if not ops.is_tensor(temperature):
+        temperature = check_positive(temperature, "temperature")
     logits = ops.convert_to_tensor(similarity, dtype="float32") / temperature
     n = ops.shape(logits)[0]
     diagonal = ops.eye(n, dtype=logits.dtype)
@@ -94,13 +97,19 @@ def info_nce_loss(similarity: Tensor, temperature: float | Tensor = 1.0) -> Tens
 def check_similarity_batch(similarity: Any) -> np.ndarray:
     """Check that ``similarity`` is a square, finite matrix (one row and column per pair).
 
-    Introduced in chapter 8. :func:`info_nce_loss` works on tensors inside training, where
-    such checks cannot run; call this first on NumPy input to get a clear error.
+    Introduced in chapter 8. :func:`info_nce_loss` runs it on NumPy input; inside training,
+    on tensors, such checks cannot run. A batch needs at least 2 pairs: with one there is
+    no other pair to contrast with, and the loss is 0 whatever the encoders do.
     """
     matrix = check_numeric_array(similarity, "similarity", ndim=2)
     if matrix.shape[0] != matrix.shape[1]:
         raise ValueError(
             f"similarity must be square (N images × N texts of N pairs), got {matrix.shape}"
+        )
+    if len(matrix) < 2:
+        raise ValueError(
+            "similarity must hold at least 2 pairs (a batch of one has no negatives to "
+            f"contrast with), got {matrix.shape}"
         )
     return matrix
 
@@ -245,10 +254,9 @@ def build_dual_encoder(
             raise TypeError(f"{name} must be a keras.Model with one input, got {encoder!r}")
         if len(encoder.outputs) != 1 or len(encoder.outputs[0].shape) != 2:
             raise ValueError(f"{name} must output one vector per example, (batch, features)")
-    embed_dim = check_count(embed_dim, "embed_dim")
-    temperature = _check_positive(temperature, "temperature")
-    if not isinstance(learn_temperature, bool):
-        raise TypeError(f"learn_temperature must be True or False, got {learn_temperature!r}")
+    embed_dim = check_width(embed_dim, "embed_dim")
+    temperature = check_positive(temperature, "temperature")
+    learn_temperature = check_flag(learn_temperature, "learn_temperature")
     return DualEncoder(
         image_encoder,
         text_encoder,
@@ -533,10 +541,7 @@ def fit_cca(
             f"n_components must be at most the smaller number of features "
             f"({min(x.shape[1], y.shape[1])}), got {n_components}"
         )
-    if isinstance(regularization, bool) or not isinstance(regularization, (int, float, np.number)):
-        raise TypeError(f"regularization must be a number >= 0, got {regularization!r}")
-    if not (math.isfinite(regularization) and regularization >= 0):
-        raise ValueError(f"regularization must be a finite number >= 0, got {regularization}")
+    regularization = check_number(regularization, "regularization", minimum=0.0)
     x_mean, y_mean = x.mean(axis=0), y.mean(axis=0)
     xc, yc = x - x_mean, y - y_mean
 
@@ -611,6 +616,11 @@ def show_retrievals(
 
     queries = check_texts(queries, "queries")
     images = check_images(images)
+    size = check_positive(size, "size")
+    if captions is not None:
+        if isinstance(captions, str) or len(captions) != len(queries):
+            raise ValueError(f"captions must have one list of str per query ({len(queries)})")
+        captions = [check_texts(row, f"captions[{q}]") for q, row in enumerate(captions)]
     top, correct = np.asarray(top), np.asarray(correct)
     if top.ndim != 2 or top.shape[0] != len(queries):
         raise ValueError(
@@ -699,8 +709,11 @@ def search_box(
     k = check_count(k, "k")
     if k > len(images):
         raise ValueError(f"k must be at most the number of images ({len(images)}), got {k}")
-    if captions is not None and (isinstance(captions, str) or len(captions) != len(images)):
-        raise ValueError(f"captions must have one str per image ({len(images)})")
+    if captions is not None:
+        captions = check_texts(captions, "captions", per_image=len(images))
+    if judge is not None and not callable(judge):
+        raise TypeError(f"judge must be a function text -> verdicts, got {type(judge).__name__}")
+    title = check_str(title, "title")
     scale = max(1, check_count(display_px, "display_px") // max(images.shape[1:3]))
 
     def results(text: str) -> list[tuple[int, float, str]]:

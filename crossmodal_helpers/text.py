@@ -17,7 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from crossmodal_helpers._checks import check_count, check_dropout
+from crossmodal_helpers._checks import (
+    check_count,
+    check_dropout,
+    check_flag,
+    check_labels,
+    check_names,
+    check_numeric_array,
+    check_texts,
+    check_width,
+)
 
 #: A token is a run of letters or digits, with inner apostrophes kept ("doesn't", "it's"),
 #: or one of the sentiment-bearing marks "!" and "?". Introduced in chapter 2.
@@ -48,6 +57,12 @@ def _check_text(text: Any, name: str = "text") -> str:
     return text
 
 
+def _check_tokens(tokens: Any) -> list[str]:
+    if isinstance(tokens, str):
+        raise TypeError("tokens must be a list of str (tokenize the text first), got a str")
+    return check_texts(tokens, "tokens")
+
+
 def clean_text(text: str) -> str:
     """Undo HTML escapes, normalise Unicode, quotes and white space. Introduced in chapter 2.
 
@@ -71,9 +86,12 @@ def tokenize(text: str) -> list[str]:
 
 def remove_stop_words(tokens: Sequence[str], stop_words: Iterable[str] = STOP_WORDS) -> list[str]:
     """The tokens that are not stop words, in order. Introduced in chapter 2."""
-    if isinstance(tokens, str):
-        raise TypeError("tokens must be a list of str (tokenize the text first), got a str")
-    stop = frozenset(stop_words)
+    tokens = _check_tokens(tokens)
+    if isinstance(stop_words, (str, bytes)):
+        raise TypeError(
+            "stop_words must be a collection of str such as {'the', 'a'}, got a single str"
+        )
+    stop = frozenset(check_texts(list(stop_words), "stop_words"))
     return [token for token in tokens if token not in stop]
 
 
@@ -83,13 +101,8 @@ def ngrams(tokens: Sequence[str], n: int = 2) -> list[str]:
     ``ngrams(["not", "very", "good"], 2)`` is ``["not very", "very good"]``; a list shorter
     than ``n`` has no n-grams.
     """
-    if isinstance(tokens, str):
-        raise TypeError("tokens must be a list of str (tokenize the text first), got a str")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"n must be an int, got {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
-    tokens = list(tokens)
+    tokens = _check_tokens(tokens)
+    n = check_count(n, "n")
     return [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
 
 
@@ -110,25 +123,18 @@ def top_terms(
     mean weight over all other documents, so words frequent everywhere drop out.
     Returns ``{label name: [(term, score), ...]}``, best first.
     """
-    labels = np.asarray(labels)
-    n_docs, n_terms = matrix.shape
-    if labels.ndim != 1 or len(labels) != n_docs:
-        raise ValueError(
-            f"labels must have one entry per row of matrix ({n_docs}), got shape {labels.shape}"
+    shape = getattr(matrix, "shape", None)
+    if shape is None or len(shape) != 2:
+        raise TypeError(
+            f"matrix must be a 2-D array or SciPy sparse matrix (documents × terms), got "
+            f"{type(matrix).__name__}"
         )
-    if len(terms) != n_terms:
-        raise ValueError(
-            f"terms must name every column of matrix ({n_terms}), got {len(terms)} terms"
-        )
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"labels must hold integer class ids, got dtype {labels.dtype}")
-    if labels.size and (labels.min() < 0 or labels.max() >= len(label_names)):
-        raise ValueError(
-            f"labels must be in [0, {len(label_names)}) to index label_names, "
-            f"got values in [{labels.min()}, {labels.max()}]"
-        )
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive int, got {k!r}")
+    n_docs, n_terms = shape
+    label_names = check_names(label_names, "label_names")
+    labels = check_labels(labels, n=n_docs, n_classes=len(label_names))
+    terms = check_names(terms, "terms", n=n_terms)
+    k = check_count(k, "k")
+    contrast = check_flag(contrast, "contrast")
     terms = np.asarray(terms)
     out = {}
     for c, name in enumerate(label_names):
@@ -149,17 +155,20 @@ def nearest_words(
     """The ``k`` words whose embedding rows are closest to ``word``'s by cosine similarity.
 
     Introduced in chapter 2. ``embeddings`` has one row per entry of ``vocabulary`` (e.g.
-    a Keras ``Embedding`` layer's weights with the vectoriser's vocabulary).
+    a Keras ``Embedding`` layer's weights with the vectoriser's vocabulary). The word itself
+    is never among them, so ``k`` can be at most ``len(vocabulary) - 1``.
     """
-    embeddings = np.asarray(embeddings, dtype=float)
-    if embeddings.ndim != 2 or len(embeddings) != len(vocabulary):
+    word = _check_text(word, "word")
+    vocabulary = check_names(vocabulary, "vocabulary")
+    embeddings = check_numeric_array(embeddings, "embeddings", ndim=2)
+    if len(embeddings) != len(vocabulary):
         raise ValueError(
             f"embeddings must be a matrix with one row per vocabulary entry "
             f"({len(vocabulary)}), got shape {embeddings.shape}"
         )
-    vocabulary = list(vocabulary)
     if word not in vocabulary:
         raise ValueError(f"word {word!r} is not in the vocabulary")
+    k = check_count(k, "k", maximum=max(1, len(vocabulary) - 1))
     norms = np.linalg.norm(embeddings, axis=1)
     unit = embeddings / np.where(norms > 0, norms, 1.0)[:, None]
     i = vocabulary.index(word)
@@ -179,6 +188,9 @@ def token_input(vocab_size: int, *, vectorizer: Any = None, length: int | None =
     shape ``(batch, length)``; with an adapted ``keras.layers.TextVectorization`` it takes
     raw strings and the vectorizer turns them into ids inside the model.
     """
+    vocab_size = check_count(vocab_size, "vocab_size")
+    if length is not None:
+        length = check_count(length, "length")
     import keras
 
     if vectorizer is None:
@@ -213,7 +225,7 @@ def build_text_encoder(
     embedding table is the layer named ``"embedding"``.
     """
     vocab_size = check_count(vocab_size, "vocab_size")
-    embedding_dim = check_count(embedding_dim, "embedding_dim")
+    embedding_dim = check_width(embedding_dim, "embedding_dim")
     import keras
 
     inputs, ids = token_input(vocab_size, vectorizer=vectorizer)
@@ -238,9 +250,9 @@ def build_text_classifier(
     class probabilities ``(batch, n_classes)``. The encoder is the layer named
     ``"text_encoder"``. Compile it yourself (e.g. Adam, sparse categorical cross-entropy).
     """
-    n_classes = check_count(n_classes, "n_classes")
-    if n_classes < 2:
-        raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+    vocab_size = check_count(vocab_size, "vocab_size")
+    n_classes = check_count(n_classes, "n_classes", minimum=2)
+    embedding_dim = check_width(embedding_dim, "embedding_dim")
     dropout = check_dropout(dropout)
     import keras
 
@@ -266,8 +278,8 @@ def build_sequence_tagger(
     """
     vocab_size = check_count(vocab_size, "vocab_size")
     n_tags = check_count(n_tags, "n_tags")
-    embedding_dim = check_count(embedding_dim, "embedding_dim")
-    units = check_count(units, "units")
+    embedding_dim = check_width(embedding_dim, "embedding_dim")
+    units = check_width(units, "units")
     import keras
 
     inputs = keras.Input(shape=(None,), dtype="int64", name="token_ids")
@@ -361,7 +373,9 @@ class ReviewExplanation:
         return self.to_html()
 
 
-def _check_linear_text_model(vectorizer: Any, classifier: Any, label_names: Sequence[str]) -> None:
+def _check_linear_text_model(
+    vectorizer: Any, classifier: Any, label_names: Sequence[str]
+) -> list[str]:
     if getattr(vectorizer, "tokenizer", None) is not tokenize:
         raise ValueError(
             "vectorizer must be a fitted scikit-learn CountVectorizer/TfidfVectorizer with "
@@ -378,11 +392,13 @@ def _check_linear_text_model(vectorizer: Any, classifier: Any, label_names: Sequ
             "classifier must be a fitted linear model with coef_ and intercept_ (LinearSVC, "
             f"LogisticRegression, ...), got {type(classifier).__name__}"
         )
+    label_names = check_names(label_names, "label_names")
     n_classes = len(getattr(classifier, "classes_", label_names))
     if len(label_names) != n_classes:
         raise ValueError(
             f"label_names must name the classifier's {n_classes} classes, got {len(label_names)}"
         )
+    return label_names
 
 
 def explain_review(
@@ -396,7 +412,7 @@ def explain_review(
     $w_j x_j$ is shared equally among the tokens of its occurrences, so the token
     contributions add up exactly to the score minus the intercept.
     """
-    _check_linear_text_model(vectorizer, classifier, label_names)
+    label_names = _check_linear_text_model(vectorizer, classifier, label_names)
     cleaned = clean_text(_check_text(text))
     matches = list(TOKEN_PATTERN.finditer(cleaned))
     if not matches:
@@ -456,8 +472,9 @@ def review_explainer(
 
     from crossmodal_helpers.widgets import pages, panel, show_page
 
-    _check_linear_text_model(vectorizer, classifier, label_names)
-    if isinstance(examples, str) or not isinstance(examples, Sequence) or not examples:
+    label_names = _check_linear_text_model(vectorizer, classifier, label_names)
+    examples = check_texts(examples, "examples")
+    if not examples:
         raise ValueError("examples must be a non-empty list of review strings")
     explanations = [explain_review(e, vectorizer, classifier, label_names) for e in examples]
     default = examples[0] if default is None else _check_text(default, "default")

@@ -23,8 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from crossmodal_helpers._checks import check_count
-from crossmodal_helpers.plots import check_images
+from crossmodal_helpers._checks import (
+    check_count,
+    check_flag,
+    check_images,
+    check_labels,
+    check_names,
+    check_number,
+    check_sequence,
+    output_classes,
+)
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -52,32 +60,21 @@ _DIGIT_CNN_FUNCTIONS = (
 )
 
 
-def _check_number(value: Any, name: str, *, minimum: float | None = None) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-        value, (int, float, np.integer, np.floating)
-    ):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be at least {minimum:g}, got {value:g}")
-    return value
-
-
 # --------------------------------------------------------------------------- perturbations
 
 
 def rotate(images: np.ndarray, degrees: float) -> np.ndarray:
     """Rotate every image ``degrees`` counter-clockwise about its centre. Introduced in chapter 3.
 
-    ``images`` is N×H×W or N×H×W×C in [0, 1]; the result is float32 NHWC of the same size
-    (corners that come from outside the image are black, i.e. 0), bilinearly interpolated.
+    ``images`` is a batch, N×H×W or N×H×W×C in [0, 1]; the result is float32 NHWC of the
+    same size (corners that come from outside the image are black, i.e. 0), bilinearly
+    interpolated. One H×W×C image is rejected with a ``ValueError``: rotate ``image[None]``
+    (a batch of one) and take ``[0]`` of the result.
     """
     from scipy import ndimage
 
     images = check_images(images)
-    degrees = _check_number(degrees, "degrees")
+    degrees = check_number(degrees, "degrees")
     if degrees % 360 == 0:
         return images.copy()
     turned = ndimage.rotate(images, degrees, axes=(1, 2), reshape=False, order=1, cval=0.0)
@@ -87,11 +84,12 @@ def rotate(images: np.ndarray, degrees: float) -> np.ndarray:
 def add_noise(images: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     """Add Gaussian pixel noise of standard deviation ``sigma``, clipped to [0, 1].
 
-    Introduced in chapter 3. The same ``seed`` gives the same noise; ``sigma=0`` returns a
-    copy of the images (float32 NHWC).
+    Introduced in chapter 3. ``images`` is a batch, N×H×W or N×H×W×C in [0, 1] (one H×W×C
+    image is rejected: pass ``image[None]``). The same ``seed`` gives the same noise;
+    ``sigma=0`` returns a copy of the images (float32 NHWC).
     """
     images = check_images(images)
-    sigma = _check_number(sigma, "sigma", minimum=0.0)
+    sigma = check_number(sigma, "sigma", minimum=0.0)
     seed = check_count(seed, "seed", minimum=0)
     rng = np.random.default_rng(seed)
     noisy = images + rng.normal(0.0, sigma, size=images.shape).astype(np.float32)
@@ -213,9 +211,20 @@ def fit_digit_cnn(
     """
     import keras
 
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     images = check_images(images)
-    labels = _check_labels(labels, len(images))
+    n_classes = output_classes(model)
+    labels = check_labels(labels, n=len(images), n_classes=n_classes)
     epochs = check_count(epochs, "epochs", minimum=1)
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError("validation_data must be a pair (images, labels)")
+        val_images = check_images(validation_data[0], name="validation images")
+        val_labels = check_labels(
+            validation_data[1], "validation labels", n=len(val_images), n_classes=n_classes
+        )
+        validation_data = (val_images, val_labels)
     steps = epochs * math.ceil(len(images) / DIGIT_CNN_BATCH_SIZE)
     schedule = keras.optimizers.schedules.CosineDecay(DIGIT_CNN_LEARNING_RATE, steps)
     trainer = keras.Sequential([digit_augmentation(), model], name="augmented_digit_cnn")
@@ -239,16 +248,6 @@ def fit_digit_cnn(
 def _compile_for_evaluation(model: keras.Model) -> None:
     """Compile ``model`` with the loss and metric ``evaluate`` needs, and no optimizer state."""
     model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-
-
-def _check_labels(labels: Any, n: int) -> np.ndarray:
-    if not isinstance(labels, np.ndarray):
-        raise TypeError(f"labels must be a NumPy array of class ids, got {type(labels).__name__}")
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"labels must hold integer class ids, got dtype {labels.dtype}")
-    if labels.shape != (n,):
-        raise ValueError(f"labels must have shape ({n},), one per image, got {labels.shape}")
-    return labels
 
 
 def _digit_cnn_code() -> list[str]:
@@ -343,8 +342,7 @@ def train_digit_classifier(
     epochs = check_count(epochs, "epochs", minimum=1)
     if n_train is not None:
         n_train = check_count(n_train, "n_train", minimum=1)
-    if not isinstance(cache, (bool, np.bool_)):
-        raise TypeError(f"cache must be True or False, got {type(cache).__name__}")
+    cache = check_flag(cache, "cache")
     runtime.quiet_tensorflow()
     key = _model_cache_key({"seed": seed, "epochs": epochs, "n_train": n_train})
     path = datasets.cache_dir() / f"{key}.keras"
@@ -418,23 +416,20 @@ def robustness_explorer(
     from crossmodal_helpers.widgets import pages, panel, show_page, to_png
 
     images = check_images(images)
-    labels = _check_labels(labels, len(images))
     if len(images) == 0:
         raise ValueError("images must contain at least one image, got 0")
+    names = check_names(label_names, "label_names")
+    if not names:
+        raise ValueError("label_names must name at least one class, got none")
+    labels = check_labels(labels, n=len(images), n_classes=len(names))
     if not isinstance(predictors, Mapping) or not predictors:
         raise TypeError("predictors must be a non-empty dict {model name: predict function}")
     for name, predict in predictors.items():
         if not callable(predict):
             raise TypeError(f"predictors[{name!r}] must be callable, got {type(predict).__name__}")
-    names = [str(n) for n in label_names]
-    if len(names) == 0 or labels.min() < 0 or labels.max() >= len(names):
-        raise ValueError(
-            f"label_names must name every class in labels (ids up to {labels.max()}), "
-            f"got {len(names)} names"
-        )
     display_px = check_count(display_px, "display_px", minimum=1)
-    angles = [_check_number(a, "each angle") for a in angles]
-    sigmas = [_check_number(s, "each sigma", minimum=0.0) for s in sigmas]
+    angles = [check_number(a, "each angle") for a in check_sequence(angles, "angles")]
+    sigmas = [check_number(s, "each sigma", minimum=0.0) for s in check_sequence(sigmas, "sigmas")]
     if not angles or not sigmas:
         raise ValueError("angles and sigmas must each contain at least one value")
 

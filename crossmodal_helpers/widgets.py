@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossmodal_helpers.plots import check_images
+from crossmodal_helpers._checks import (
+    check_count,
+    check_image,
+    check_images,
+    check_str,
+    check_texts,
+)
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -43,7 +49,8 @@ def to_png(image: np.ndarray, scale: int = 1) -> bytes:
     """Encode an HW or HWC float image in [0, 1] as PNG bytes, enlarged ``scale`` times."""
     from PIL import Image
 
-    image = check_images(image[None], name="image")[0]
+    image = check_image(image, name="image")
+    scale = check_count(scale, "scale", maximum=64)
     if image.shape[-1] == 1:
         image = image[..., 0]
     pixels = np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
@@ -113,6 +120,8 @@ def show_page(control: ipywidgets.Widget, shown: ipywidgets.Tab) -> None:
 
     if not isinstance(shown, widgets.Tab):
         raise TypeError(f"shown must be made by widgets.pages(), got {type(shown).__name__}")
+    if not isinstance(control, widgets.Widget):
+        raise TypeError(f"control must be an ipywidgets widget, got {type(control).__name__}")
     if control.has_trait("index"):
         trait = "index"
     elif isinstance(control, widgets.IntSlider):
@@ -155,9 +164,9 @@ def pair_browser(
     import ipywidgets as widgets
 
     images = check_images(images, name="images")
-    if isinstance(captions, str) or len(captions) != len(images):
-        got = "a single string" if isinstance(captions, str) else f"{len(captions)} captions"
-        raise ValueError(f"captions must have one string per image ({len(images)}), got {got}")
+    captions = check_texts(captions, "captions", per_image=len(images))
+    title = check_str(title, "title")
+    display_px = check_count(display_px, "display_px")
     if len(images) == 0:
         raise ValueError("images must contain at least one image, got 0")
     height, width = images.shape[1:3]

@@ -425,7 +425,7 @@ def test_attention_browser_builds_linked_pages():
 
 def test_attention_browser_rejects_bad_input():
     images = np.zeros((1, 8, 8, 3), "float32")
-    with pytest.raises(ValueError, match="one string per image"):
+    with pytest.raises(ValueError, match="one str per image"):
         attention.attention_browser(images, ["a", "b"], [[("w", np.ones(4), "")]])
     with pytest.raises(ValueError, match="one list per image"):
         attention.attention_browser(images, ["a"], [])

@@ -255,7 +255,6 @@ def test_reconstruction_picker_links_menu_and_pages():
     ("args", "words"),
     [
         ((["a", "b"], _images(3)), "one str per image"),
-        (("abc", _images(3)), "single str"),
         (([], _images(0)), "at least one"),
         ((["a", "a"], _images(2)), "distinct"),
         ((["a", "b"], _images(2), ["x"]), "captions"),
@@ -264,6 +263,11 @@ def test_reconstruction_picker_links_menu_and_pages():
 def test_reconstruction_picker_rejects_bad_input(args, words):
     with pytest.raises(ValueError, match=words):
         autoencoders.reconstruction_picker(*args)
+
+
+def test_reconstruction_picker_rejects_a_single_str():
+    with pytest.raises(TypeError, match="descriptions must be a list of str, got a single str"):
+        autoencoders.reconstruction_picker("abc", _images(3))
 
 
 # ----------------------------------------------------------------------------- the chapter

@@ -355,8 +355,8 @@ def test_description_explorer_live_box_renders_typed_text():
     ("args", "kwargs", "error", "words"),
     [
         ((_fake_generator, []), {}, ValueError, "non-empty list"),
-        ((_fake_generator, "seven"), {}, ValueError, "non-empty list"),
-        ((_fake_generator, ["seven", " "]), {}, ValueError, "index 1"),
+        ((_fake_generator, "seven"), {}, TypeError, "descriptions must be a list of str"),
+        ((_fake_generator, ["seven", " "]), {}, ValueError, r"descriptions\[1\] is empty"),
         (("not callable", ["seven"]), {}, TypeError, "generate_images must be callable"),
         ((lambda texts: _fake_generator(texts[:1]), ["seven"]), {}, ValueError, "one image per"),
         ((_fake_generator, ["seven"]), {"n_samples": 0}, ValueError, "n_samples"),

@@ -42,7 +42,7 @@ def test_show_images_lays_out_a_grid_with_captions():
 
 
 def test_show_images_needs_one_caption_per_image():
-    with pytest.raises(ValueError, match="one entry per image"):
+    with pytest.raises(ValueError, match="one str per image"):
         plots.show_images(np.zeros((3, 4, 4)), ["a"])
 
 
@@ -63,10 +63,11 @@ def test_pair_browser_links_slider_and_pages():
 
 
 @pytest.mark.parametrize(
-    ("captions", "words"), [(["a"], "got 1 captions"), ("abc", "a single string")]
+    ("captions", "error", "words"),
+    [(["a"], ValueError, "got 1"), ("abc", TypeError, "captions must be a list of str")],
 )
-def test_pair_browser_needs_one_caption_per_image(captions, words):
-    with pytest.raises(ValueError, match=words):
+def test_pair_browser_needs_one_caption_per_image(captions, error, words):
+    with pytest.raises(error, match=words):
         widgets.pair_browser(np.zeros((3, 8, 8)), captions)
 
 

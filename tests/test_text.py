@@ -137,11 +137,11 @@ def test_top_terms_with_and_without_contrast():
 @pytest.mark.parametrize(
     ("labels", "terms", "k", "error", "words"),
     [
-        ([0, 1], ["a", "b"], 1, ValueError, "one entry per row"),
-        ([0, 1, 1], ["a"], 1, ValueError, "name every column"),
-        ([0, 1, 2], ["a", "b"], 1, ValueError, "index label_names"),
+        ([0, 1], ["a", "b"], 1, ValueError, r"labels must have one entry per example \(3\)"),
+        ([0, 1, 1], ["a"], 1, ValueError, "terms must have 2 entries"),
+        ([0, 1, 2], ["a", "b"], 1, ValueError, r"labels must be class ids in \[0, 2\)"),
         ([0.0, 1.0, 1.0], ["a", "b"], 1, TypeError, "integer class ids"),
-        ([0, 1, 1], ["a", "b"], 0, ValueError, "k must be a positive int"),
+        ([0, 1, 1], ["a", "b"], 0, ValueError, "k must be at least 1"),
         ([1, 1, 1], ["a", "b"], 1, ValueError, "no documents"),
     ],
 )
@@ -402,7 +402,7 @@ def test_review_explainer_uses_the_default_and_rejects_bad_input():
     assert widget.children[4].value == "dull"
     with pytest.raises(ValueError, match="non-empty list"):
         text.review_explainer(vectorizer, classifier, names, [])
-    with pytest.raises(ValueError, match="non-empty list"):
+    with pytest.raises(TypeError, match="examples must be a list of str, got a single str"):
         text.review_explainer(vectorizer, classifier, names, "great")
     with pytest.raises(TypeError, match="default must be a str"):
         text.review_explainer(vectorizer, classifier, names, ["great"], default=3)

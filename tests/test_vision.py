@@ -68,7 +68,7 @@ def test_rotate_works_on_colour_images():
         (np.full((1, 4, 4), 255.0), 10, ValueError, "values in \\[0, 1\\]"),
         (np.zeros((1, 4, 4)), "30", TypeError, "degrees must be a number"),
         (np.zeros((1, 4, 4)), True, TypeError, "degrees must be a number"),
-        (np.zeros((1, 4, 4)), float("nan"), ValueError, "degrees must be finite"),
+        (np.zeros((1, 4, 4)), float("nan"), ValueError, "degrees must be a finite number"),
     ],
 )
 def test_rotate_rejects_bad_input(images, degrees, error, words):
@@ -99,7 +99,7 @@ def test_add_noise_has_the_requested_spread():
     [
         (-0.1, 0, ValueError, "sigma must be at least 0"),
         ("0.1", 0, TypeError, "sigma must be a number"),
-        (float("inf"), 0, ValueError, "sigma must be finite"),
+        (float("inf"), 0, ValueError, "sigma must be a finite number"),
         (0.1, -1, ValueError, "seed must be at least 0"),
         (0.1, 1.5, TypeError, "seed must be an int"),
         (0.1, True, TypeError, "seed must be an int"),
@@ -260,14 +260,14 @@ def test_train_digit_classifier_rejects_bad_arguments(options, error, words):
 @pytest.mark.parametrize(
     ("labels", "error", "words"),
     [
-        ([0, 1], TypeError, "labels must be a NumPy array"),
-        (np.array([0.0, 1.0]), TypeError, "integer class ids"),
-        (np.array([0, 1, 2]), ValueError, r"labels must have shape \(2,\)"),
+        ([0.0, 1.0], TypeError, "labels must hold integer class ids"),
+        (np.array([0, 10]), ValueError, r"labels must be class ids in \[0, 10\)"),
+        (np.array([0, 1, 2]), ValueError, r"labels must have one entry per example \(2\)"),
     ],
 )
 def test_fit_digit_cnn_rejects_bad_labels(labels, error, words):
     with pytest.raises(error, match=words):
-        vision.fit_digit_cnn(None, _digits(2), labels)
+        vision.fit_digit_cnn(vision.build_digit_cnn(), _digits(2), labels)
 
 
 # --------------------------------------------------------------------------- the widget
@@ -314,10 +314,11 @@ def test_robustness_explorer_prerenders_and_links_every_combination():
         ({"predictors": {"x": 3}}, TypeError, "must be callable"),
         ({"predictors": {"x": lambda im: np.zeros(len(im))}}, ValueError, "integer labels"),
         ({"predictors": {"x": lambda im: np.full(len(im), 12)}}, ValueError, "outside"),
-        ({"label_names": ["0", "1"]}, ValueError, "label_names must name every class"),
+        ({"label_names": ["0", "1"]}, ValueError, r"labels must be class ids in \[0, 2\)"),
+        ({"label_names": "0123456789"}, TypeError, "label_names must be a list of str"),
         ({"angles": ()}, ValueError, "at least one value"),
         ({"sigmas": (-1.0,)}, ValueError, "each sigma must be at least 0"),
-        ({"labels": np.array([1])}, ValueError, r"labels must have shape \(2,\)"),
+        ({"labels": np.array([1])}, ValueError, r"labels must have one entry per example \(2\)"),
     ],
 )
 def test_robustness_explorer_rejects_bad_input(kwargs, error, words):
