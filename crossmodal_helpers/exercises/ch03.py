@@ -7,12 +7,22 @@ from typing import Any
 
 import numpy as np
 
-from crossmodal_helpers.exercises import Feedback, check_array, check_value
+from crossmodal_helpers.exercises import (
+    AnswerProblem,
+    Feedback,
+    as_array,
+    as_number,
+    check_array,
+    check_value,
+    compare_number,
+    self_check,
+)
 
 #: The Sobel kernel of the horizontal derivative (it responds to vertical edges).
 SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float32)
 
 
+@self_check
 def sobel_x(answer: Any) -> Feedback:
     """Check exercise 'Sobel by hand': the valid correlation of the first test digit with G_x."""
     from scipy.signal import correlate2d
@@ -22,94 +32,103 @@ def sobel_x(answer: Any) -> Feedback:
     image = datasets.load("mnist5k", split="test", seed=0).images[0, ..., 0]
     expected = correlate2d(image, SOBEL_X, mode="valid")
     hint = (
-        "slide the 3×3 kernel over every position where it fits entirely: "
-        "out[i, j] = (SOBEL_X * image[i:i + 3, j:j + 3]).sum(), giving a 26×26 array"
+        "entry (i, j) combines the kernel with the 3×3 patch whose top-left corner is (i, j): "
+        "multiply them entry by entry and add up; the kernel fits in 26 positions per side"
     )
-    feedback = check_array(answer, expected, name="gx", hint=hint, atol=1e-5)
-    if not feedback.passed and np.shape(answer) == expected.shape:
-        flipped = np.asarray(answer, dtype=float)
-        if np.allclose(flipped, -expected, atol=1e-5):
-            return Feedback(
-                False,
-                "gx has the right size but the opposite sign everywhere",
-                "you flipped the kernel (that is convolution); "
-                "a CNN layer and this exercise use correlation, without the flip",
-            )
-    return feedback
+    got = as_array(answer, "gx", hint)
+    if got.shape == expected.shape and np.allclose(got, -expected, atol=1e-5):
+        return Feedback(
+            False,
+            "gx has the right size but the opposite sign everywhere",
+            "you flipped the kernel (that is convolution); "
+            "a CNN layer and this exercise use correlation, without the flip",
+        )
+    if got.shape == (28, 28):
+        return Feedback(
+            False,
+            "gx has the digit's size, 28×28: it includes positions where the kernel sticks out",
+            "keep only the positions where the whole 3×3 kernel lies inside the image",
+        )
+    return check_array(got, expected, name="gx", hint=hint, atol=1e-5)
 
 
+@self_check
 def hog_length(answer: Any) -> Feedback:
     """Check exercise 'How long is a HOG vector?': 28×28 digit, 4×4-pixel cells, 2×2 blocks."""
     from crossmodal_helpers import vision
 
+    hint = (
+        "blocks overlap: they slide over the grid of cells one cell at a time, and every "
+        "block holds the histograms of all its cells"
+    )
+    got = as_number(answer, "hog_length", hint)
     blank = np.zeros((1, 28, 28), dtype=np.float32)
     expected = vision.hog_features(blank, pixels_per_cell=4, cells_per_block=2).shape[1]
-    return check_value(
-        answer,
-        expected,
-        name="hog_length",
-        hint="count the cells along one side (28 / 4), then the block positions along one "
-        "side (cells − 2 + 1); each block holds 2·2 cells of 9 orientation bins",
-    )
+    cells = (28 // 4) ** 2 * 9
+    if got == cells and cells != expected:
+        return Feedback(
+            False,
+            "hog_length counts each cell once",
+            "in HOG each cell's histogram is repeated in every block that contains it",
+        )
+    return compare_number(got, expected, name="hog_length", hint=hint)
 
 
-def digit_cnn_parameters(kernel_size: int) -> int:
-    """Trainable parameters of the chapter's CNN with square kernels of ``kernel_size``."""
-    conv1 = kernel_size * kernel_size * 1 * 16 + 16
-    conv2 = kernel_size * kernel_size * 16 * 32 + 32
-    dense = 7 * 7 * 32 * 64 + 64
-    output = 64 * 10 + 10
-    return conv1 + conv2 + dense + output
-
-
+@self_check
 def cnn_parameters(answer: Any) -> Feedback:
-    """Check exercise 'Counting parameters': the chapter's CNN with 3×3 instead of 5×5 kernels."""
-    return check_value(
-        answer,
-        digit_cnn_parameters(3),
-        name="n_parameters",
-        hint="a Conv2D layer has k·k·(input channels)·(filters) weights plus one bias per "
-        "filter; pooling, flatten and dropout have none; the flattened map is 7·7·32 "
-        "whatever the kernel size, because the convolutions use padding='same'",
+    """Check exercise 'Counting parameters': the chapter's CNN with 3×3 instead of 5×5 kernels.
+
+    The expected count is read from ``vision.build_digit_cnn``'s layers, with the kernels of
+    its convolutions taken as 3×3.
+    """
+    import keras
+
+    from crossmodal_helpers import vision
+
+    hint = (
+        "a Conv2D layer has one weight per kernel entry, input channel and filter, plus one "
+        "bias per filter; pooling, flatten and dropout have none; does padding='same' "
+        "change the size of the map that reaches the dense layer?"
     )
+    got = as_number(answer, "n_parameters", hint)
+    expected = 0
+    for layer in vision.build_digit_cnn().layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            channels = layer.input.shape[-1]
+            expected += 3 * 3 * channels * layer.filters + layer.filters
+        else:
+            expected += layer.count_params()
+    return compare_number(got, expected, name="n_parameters", hint=hint)
 
 
+@self_check
 def precision_recall(answer: Any, confusion: Any, digit: int = 9) -> Feedback:
     """Check exercise 'Precision and recall by hand': (precision, recall) of one digit."""
     confusion = np.asarray(confusion)
     if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
-        return Feedback(
-            False,
+        raise AnswerProblem(
             f"confusion must be a square matrix, got shape {confusion.shape}",
             "pass the report's confusion matrix: cnn_report.confusion",
         )
     if isinstance(digit, (bool, np.bool_)) or not isinstance(digit, (int, np.integer)):
-        return Feedback(False, f"digit must be an int class id, got {digit!r}", "")
+        raise AnswerProblem(f"digit must be an int class id, got {digit!r}"[:80])
     if not 0 <= digit < len(confusion):
-        return Feedback(
-            False, f"digit must be a class id in [0, {len(confusion)}), got {digit}", ""
+        raise AnswerProblem(f"digit must be a class id in [0, {len(confusion)}), got {digit}")
+    pair = as_array(answer, "answer", "write answer = (precision_9, recall_9)")
+    if pair.shape != (2,):
+        raise AnswerProblem(
+            "answer must be a pair (precision, recall)", "write answer = (precision_9, recall_9)"
         )
-    if answer is None or answer is Ellipsis:
-        return Feedback(False, "answer is still empty: give (precision, recall)", "")
-    try:
-        precision, recall = answer
-    except (TypeError, ValueError):
-        return Feedback(
-            False,
-            "answer must be a pair (precision, recall)",
-            "write answer = (precision_9, recall_9)",
-        )
+    precision, recall = as_number(pair[0], "precision"), as_number(pair[1], "recall")
     true_positives = float(confusion[digit, digit])
     predicted, actual = float(confusion[:, digit].sum()), float(confusion[digit, :].sum())
     # A digit never predicted (or never present) gets 0, as in metrics.classification_report.
     expected_precision = true_positives / predicted if predicted else 0.0
     expected_recall = true_positives / actual if actual else 0.0
-    numbers = (int, float, np.integer, np.floating)
     if (
-        all(isinstance(v, numbers) and not isinstance(v, bool) for v in (precision, recall))
-        and not math.isclose(expected_precision, expected_recall)
-        and math.isclose(float(precision), expected_recall, rel_tol=1e-4)
-        and math.isclose(float(recall), expected_precision, rel_tol=1e-4)
+        not math.isclose(expected_precision, expected_recall)
+        and math.isclose(precision, expected_recall, rel_tol=1e-4)
+        and math.isclose(recall, expected_precision, rel_tol=1e-4)
     ):
         return Feedback(
             False,
