@@ -71,7 +71,7 @@ def test_recall_interval_is_close_to_the_bootstrap():
         ((0.6 - 2 * math.sqrt(0.24 / 200), 0.6 + 2 * math.sqrt(0.24 / 200)), "1.96"),
         ((0.5, 0.6), "centred"),
         ((0.7, 0.5), "(low, high)"),
-        ((0.55, 0.65), "sqrt(p (1 − p) / n)"),
+        ((0.55, 0.65), "too narrow"),
         (0.6, "tuple of two numbers"),
         ((0.5, 0.6, 0.7), "tuple of two numbers"),
         ((0.5, float("nan")), "not a finite number"),

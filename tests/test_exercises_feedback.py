@@ -57,7 +57,11 @@ def _ch01_class_means() -> Case:
     return Case(
         exercises.ch01.class_means,
         right,
-        [(right / 16, "0–1 scale"), (right.reshape(10, 64), "shape (10, 64)"), (right + 1, "")],
+        [
+            (right / 16, "0–1 scale"),
+            (right.reshape(10, 64), "shape (10, 64)"),
+            (right + 1, "same amount"),
+        ],
     )
 
 
@@ -185,7 +189,7 @@ def _ch03_sobel() -> Case:
     return Case(
         exercises.ch03.sobel_x,
         right,
-        [(-right, "opposite sign"), (np.zeros((28, 28)), "28×28"), (right.T, "")],
+        [(-right, "opposite sign"), (np.zeros((28, 28)), "28×28"), (right.T, "transposed")],
     )
 
 
@@ -391,7 +395,7 @@ def _ch07_optimal() -> Case:
     return Case(
         lambda a: exercises.ch07.optimal_discriminator(a, P_DATA, P_G),
         right,
-        [(1 - right, "swapped"), (P_DATA, "")],
+        [(1 - right, "swapped"), (P_DATA, "every entry")],
     )
 
 

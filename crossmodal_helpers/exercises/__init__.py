@@ -71,7 +71,7 @@ class AnswerProblem(Exception):
 
 
 def self_check(check: Callable[_P, Feedback]) -> Callable[_P, Feedback]:
-    """Make ``check`` always return a :class:`Feedback`, whatever it is given.
+    """Make ``check`` always return a :class:`Feedback`, whatever it is given. Chapter 1.
 
     An :class:`AnswerProblem` becomes its message and hint; any other error becomes a
     feedback that says the answer could not be checked, and why.
@@ -83,7 +83,7 @@ def self_check(check: Callable[_P, Feedback]) -> Callable[_P, Feedback]:
             result = check(*args, **kwargs)
         except AnswerProblem as problem:
             return Feedback(False, problem.message, problem.hint)
-        except (Exception, RecursionError) as error:  # a malformed answer: report, never raise
+        except Exception as error:  # a malformed answer: report, never raise
             return Feedback(
                 False,
                 f"the answer could not be checked: {type(error).__name__}: {error}"[:300],
@@ -108,7 +108,7 @@ def _is_empty(value: Any) -> bool:
 
 
 def as_array(value: Any, name: str = "answer", hint: str = "") -> np.ndarray:
-    """Return ``value`` as a NumPy array of numbers or booleans, whatever array type it is.
+    """Return ``value`` as a NumPy array of numbers or booleans, whatever its type. Chapter 1.
 
     Accepts lists, tuples, NumPy arrays and scalars, TensorFlow / Keras / PyTorch / JAX
     tensors and SciPy or TensorFlow sparse matrices; raises :class:`AnswerProblem` (naming
@@ -155,7 +155,7 @@ def as_array(value: Any, name: str = "answer", hint: str = "") -> np.ndarray:
 
 
 def as_number(value: Any, name: str = "answer", hint: str = "") -> float:
-    """Return ``value`` as a finite float: a Python, NumPy or tensor scalar, or one-item array."""
+    """Return ``value`` as a finite float (a scalar or one-item array of any kind). Chapter 1."""
     if isinstance(value, (bool, np.bool_)):
         raise AnswerProblem(f"{name} should be a number, got a bool", hint)
     if isinstance(value, (str, bytes)):
@@ -175,11 +175,10 @@ def as_number(value: Any, name: str = "answer", hint: str = "") -> float:
     return number
 
 
-def _precision(value: Any) -> float:
-    """Relative precision of the float type ``value`` carries (float32 answers are fine)."""
-    dtype = getattr(value, "dtype", None)
-    if dtype is not None and np.issubdtype(np.dtype(str(dtype)), np.floating):
-        return float(np.finfo(np.dtype(str(dtype))).eps) * 8
+def _precision(array: np.ndarray) -> float:
+    """Relative precision of the float type of ``array`` (float32 answers are fine)."""
+    if np.issubdtype(array.dtype, np.floating):
+        return float(np.finfo(array.dtype).eps) * 8
     return 0.0
 
 
@@ -216,7 +215,7 @@ def check_value(
         return Feedback(False, f"{name} {_EMPTY}", hint)
     if isinstance(expected, (int, float, np.number)) and not isinstance(expected, (bool, np.bool_)):
         got = as_number(answer, name, hint)
-        tolerance = max(rel_tol, _precision(answer))
+        tolerance = max(rel_tol, _precision(as_array(answer, name, hint)))
         return compare_number(
             got, float(expected), name=name, hint=hint, rel_tol=tolerance, abs_tol=abs_tol
         )
@@ -260,6 +259,11 @@ def _differences(got: np.ndarray, expected: np.ndarray, close: np.ndarray, name:
     if rescaled and np.allclose(got, scale * expected, rtol=1e-4, atol=1e-6):
         size_word = "larger" if scale > 1 else "smaller"
         return f"{name} is proportional to the right answer but {size_word} by a constant factor"
+    if got.ndim == 2 and got.shape[0] == got.shape[1] and np.allclose(got.T, expected, 1e-4, 1e-6):
+        return f"{name} is transposed: its rows and columns are swapped"
+    offset = got - expected
+    if count == size and np.allclose(offset, offset.flat[0], rtol=1e-4, atol=1e-6):
+        return f"every entry of {name} is off by the same amount: an offset added or missing"
     if count == size:
         return f"every entry of {name} differs from the expected one"
     too_large = wrong & (got > expected)
@@ -283,6 +287,7 @@ def check_array(
 ) -> Feedback:
     """Compare an array with the expected one: type, shape, NaN, then which entries differ."""
     got = as_array(answer, name, hint)
+    rtol = max(rtol, _precision(got))
     expected = np.asarray(expected)
     if got.shape != expected.shape:
         if got.size == expected.size:
@@ -307,7 +312,6 @@ def check_array(
             return Feedback(False, f"{name} contains NaN values", hint)
         if np.isinf(got).any():
             return Feedback(False, f"{name} contains infinite values", hint)
-        rtol = max(rtol, _precision(answer))
         close = np.isclose(got, expected.astype(float), rtol=rtol, atol=atol)
     if close.all():
         return Feedback(True, f"{name} matches (shape {got.shape})")

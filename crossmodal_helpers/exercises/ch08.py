@@ -96,9 +96,9 @@ def info_nce(answer: Any) -> Feedback:
     A number in any form passes, including the tensor ``retrieval.info_nce_loss`` returns.
     """
     hint = (
-        "logits = SIMILARITY / TEMPERATURE; each pair's loss is -log of the softmax "
-        "probability of its own partner, once over its row and once over its column; "
-        "average each direction over the pairs, then average the two directions"
+        "divide by the temperature first; each pair appears in two softmaxes, one over its "
+        "row (image → text) and one over its column (text → image), and the loss asks both "
+        "to give its own partner a high probability"
     )
     got = as_number(answer, "loss", hint)
 
@@ -233,8 +233,9 @@ def matching(answer: Any) -> Feedback:
 def hardest_negative(answer: Any) -> Feedback:
     """Check exercise 'The hardest negative': the VSE++ loss of SIMILARITY with MARGIN."""
     hint = (
-        "for pair i: the largest hinge max(0, MARGIN - s_ii + s_ij) over the wrong texts j "
-        "of its row, plus the same over the wrong images of its column; average over i"
+        "VSE++ keeps, for each pair, only its hardest wrong text (in its row) and its hardest "
+        "wrong image (in its column); a hinge is zero once the pair beats the negative by "
+        "the margin"
     )
     got = as_number(answer, "loss", hint)
     s, margin = SIMILARITY, MARGIN

@@ -65,7 +65,10 @@ def recall_interval(answer: Any) -> Feedback:
     """Check exercise 'How sure is a Recall@1?': the normal-approximation 95% interval."""
     p, n = float(HITS.mean()), len(HITS)
     half_width = 1.96 * math.sqrt(p * (1 - p) / n)
-    hint = "use p ± 1.96 · sqrt(p (1 − p) / n) with p the share of hits and n = 200"
+    hint = (
+        "p is the share of hits among the n queries; the half-width is 1.96 standard errors "
+        "of that share (the exercise gives the formula)"
+    )
     values = as_array(answer, "interval", hint)
     if values.shape != (2,):
         raise AnswerProblem("interval must be a tuple of two numbers (low, high)", hint)
