@@ -697,6 +697,21 @@ def test_no_chapter_module_offers_a_function_that_is_not_a_check():
                 assert inspect.signature(function).return_annotation in ("Feedback", Feedback)
 
 
+def test_no_module_attribute_holds_an_answer():
+    """`exercises.chNN.<tab>` offers data and checks, never a right answer."""
+    import crossmodal_helpers.exercises.appendix as appendix
+
+    for name in sorted(CASES):
+        right = _case(name).right
+        if callable(right) or isinstance(right, np.ndarray):
+            continue
+        prefix = name.split(".")[0]
+        module = appendix if prefix == "appendix" else getattr(exercises, prefix)
+        for attribute, value in vars(module).items():
+            if isinstance(value, (str, dict, list, tuple, int, float)):
+                assert value != right, f"{prefix}.{attribute} is the answer of {name}"
+
+
 # --------------------------------------------------------------------------- the answer's text
 
 
@@ -826,6 +841,16 @@ def test_dict_answers_accept_numpy_and_tensor_values():
     as_tensors = {k: tf.constant(v) for k, v in right.items()}
     assert exercises.ch02.rotten_scores(as_numpy).passed
     assert exercises.ch02.rotten_scores(as_tensors).passed
+
+
+def test_collections_of_other_kinds_pass():
+    import pandas as pd
+
+    assert exercises.ch08.matching({5, 2}).passed
+    assert exercises.ch08.matching(np.array([2, 5])).passed
+    case = _case("ch10.best_models")
+    assert case.check(pd.Series(case.right)).passed
+    assert exercises.ch01.tag_counts(Counter(t for tags in TAGS for t in tags), TAGS).passed
 
 
 def test_package_values_pass_as_they_come():

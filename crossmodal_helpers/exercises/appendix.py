@@ -31,19 +31,13 @@ BASE_LEARNING_RATE = 0.1
 BASE_BATCH = 256
 LARGE_BATCH = 8192
 
-#: Exercise "Which strategy?": situations and the strategy each one calls for.
+#: Exercise "Which strategy?": the strategies to choose from.
 STRATEGY_OPTIONS = (
     "default",
     "MirroredStrategy",
     "TPUStrategy",
     "MultiWorkerMirroredStrategy",
 )
-_BEST_STRATEGY = {
-    "colab_tpu": "TPUStrategy",
-    "four_gpus": "MirroredStrategy",
-    "two_machines": "MultiWorkerMirroredStrategy",
-    "laptop_cpu": "default",
-}
 
 
 @self_check
@@ -90,9 +84,13 @@ def which_strategy(answers: Any) -> Feedback:
         "count the machines and the devices of each kind in the situation; section A.2 says "
         "which strategy is made for which set-up"
     )
-    return check_choices(
-        answers, _BEST_STRATEGY, STRATEGY_OPTIONS, hints=dict.fromkeys(_BEST_STRATEGY, hint)
-    )
+    best = {
+        "colab_tpu": "TPUStrategy",
+        "four_gpus": "MirroredStrategy",
+        "two_machines": "MultiWorkerMirroredStrategy",
+        "laptop_cpu": "default",
+    }
+    return check_choices(answers, best, STRATEGY_OPTIONS, hints=dict.fromkeys(best, hint))
 
 
 @self_check

@@ -195,6 +195,8 @@ def matching(answer: Any) -> Feedback:
         "each object the caption states needs its own, distinct object in the scene, "
         "with every stated attribute"
     )
+    if isinstance(answer, (set, frozenset)):
+        answer = sorted(answer)
     indices = as_array(answer, "satisfied", form)
     if indices.ndim != 1 or indices.dtype == np.bool_:
         raise AnswerProblem(form, "write satisfied = [...] with the indices of the scenes")

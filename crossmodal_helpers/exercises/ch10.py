@@ -149,6 +149,8 @@ def best_models(answer: Any, records: Mapping[str, Any] | None = None) -> Feedba
     )
     if answer is None or answer is Ellipsis:
         return Feedback(False, "best_models is still empty: replace the ... with your code", hint)
+    if hasattr(answer, "to_dict") and not isinstance(answer, Mapping):  # a pandas Series
+        answer = answer.to_dict()
     if not isinstance(answer, Mapping):
         return Feedback(
             False, f"best_models must be a dict task -> model, got a {type(answer).__name__}", hint
