@@ -695,6 +695,7 @@ def test_no_chapter_module_offers_a_function_that_is_not_a_check():
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ == module.__name__ and not name.startswith("_"):
                 assert inspect.signature(function).return_annotation in ("Feedback", Feedback)
+                assert hasattr(function, "__wrapped__"), f"{name} is not wrapped in self_check"
 
 
 def test_no_module_attribute_holds_an_answer():
