@@ -322,7 +322,7 @@ def check_array(
 def check_choice(answer: Any, correct: str, options: Sequence[str], *, hint: str = "") -> Feedback:
     """Check a multiple-choice answer given as one of ``options`` (case-insensitive)."""
     if _is_empty(answer):
-        return Feedback(False, f"the answer {_EMPTY}: pick one of the options", hint)
+        return Feedback(False, f"the answer {_EMPTY} (one of the options, as a string)", hint)
     if not isinstance(answer, str):
         return Feedback(
             False, f"answer with one of the options as a string, got {_describe(answer)}", hint

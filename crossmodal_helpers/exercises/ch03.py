@@ -145,8 +145,8 @@ def precision_recall(answer: Any, confusion: Any, digit: int = 9) -> Feedback:
             expected,
             name=name,
             rel_tol=1e-4,
-            hint=f"the {name} of digit {digit} divides the diagonal entry by the sum of "
-            f"its {where} (rows are the truth, columns the prediction)",
+            hint=f"the {name} of digit {digit} is a share of the images in its {where} of the "
+            "matrix (rows are the truth, columns the prediction)",
         )
         if not feedback.passed:
             return feedback

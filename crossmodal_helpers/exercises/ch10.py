@@ -144,8 +144,8 @@ def best_models(answer: Any, records: Mapping[str, Any] | None = None) -> Feedba
             "run chapters 2–9 first; section 10.4 says how",
         )
     hint = (
-        "drop the rows without a quality, group by 'task' and take the row of the largest "
-        "quality in each group (idxmax)"
+        "leave out the models without a recorded quality; then, within each task, keep the "
+        "model with the highest quality"
     )
     if answer is None or answer is Ellipsis:
         return Feedback(False, "best_models is still empty: replace the ... with your code", hint)
