@@ -59,7 +59,22 @@ def test_cnn_parameters_formula_and_check():
     assert not hasattr(ch03, "digit_cnn_parameters")  # no helper hands out the answer
     assert ch03.cnn_parameters(160 + 4640 + 100416 + 650).passed
     wrong = ch03.cnn_parameters(114314)  # the 5×5 model
-    assert not wrong.passed and "padding" in wrong.hint
+    assert not wrong.passed and "5×5" in wrong.message and "padding" in wrong.hint
+    other = ch03.cnn_parameters(100000)
+    assert not other.passed and "too small" in other.message and "summary" in other.hint
+
+
+def test_the_hints_shown_before_any_attempt_do_not_give_the_answer_away():
+    """An empty answer shows the hint at once, so it must leave the work to the learner."""
+    sobel = ch03.sobel_x(...).hint
+    assert ".sum()" not in sobel and "SOBEL_X *" not in sobel
+    hog = ch03.hog_length(...).hint
+    assert not any(step in hog for step in ("28 / 4", "− 2 + 1", "36", "1296", "1,296"))
+    parameters = ch03.cnn_parameters(...).hint
+    assert "7·7·32" not in parameters and "105" not in parameters
+    for answer in (..., (..., ...)):
+        hint = ch03.precision_recall(answer, _confusion(), digit=9).hint
+        assert "divides" not in hint and "sum of its" not in hint
 
 
 def _confusion() -> np.ndarray:

@@ -203,7 +203,10 @@ def _ch03_hog() -> Case:
 
 def _ch03_parameters() -> Case:
     right = (9 * 16 + 16) + (9 * 16 * 32 + 32) + (7 * 7 * 32 * 64 + 64) + (64 * 10 + 10)
-    return Case(exercises.ch03.cnn_parameters, right, [(right - 16, "too small")])
+    five = (25 * 16 + 16) + (25 * 16 * 32 + 32) + (7 * 7 * 32 * 64 + 64) + (64 * 10 + 10)
+    return Case(
+        exercises.ch03.cnn_parameters, right, [(right - 16, "too small"), (five, "5×5 kernels")]
+    )
 
 
 CONFUSION = np.array([[50, 3, 2], [4, 40, 6], [1, 9, 30]])

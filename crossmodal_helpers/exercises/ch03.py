@@ -32,8 +32,8 @@ def sobel_x(answer: Any) -> Feedback:
     image = datasets.load("mnist5k", split="test", seed=0).images[0, ..., 0]
     expected = correlate2d(image, SOBEL_X, mode="valid")
     hint = (
-        "entry (i, j) combines the kernel with the 3×3 patch whose top-left corner is (i, j): "
-        "multiply them entry by entry and add up; the kernel fits in 26 positions per side"
+        "entry (i, j) combines the kernel with the 3×3 patch whose top-left corner is pixel "
+        "(i, j), entry by entry; how many such positions fit along one side of 28 pixels?"
     )
     got = as_array(answer, "gx", hint)
     if got.shape == expected.shape and np.allclose(got, -expected, atol=1e-5):
@@ -58,8 +58,8 @@ def hog_length(answer: Any) -> Feedback:
     from crossmodal_helpers import vision
 
     hint = (
-        "blocks overlap: they slide over the grid of cells one cell at a time, and every "
-        "block holds the histograms of all its cells"
+        "section 3.3 counts the vector for 7×7-pixel cells: which of its factors depend on "
+        "the cell size? (The blocks overlap, moving one cell at a time.)"
     )
     got = as_number(answer, "hog_length", hint)
     blank = np.zeros((1, 28, 28), dtype=np.float32)
@@ -86,13 +86,21 @@ def cnn_parameters(answer: Any) -> Feedback:
     from crossmodal_helpers import vision
 
     hint = (
-        "a Conv2D layer has one weight per kernel entry, input channel and filter, plus one "
-        "bias per filter; pooling, flatten and dropout have none; does padding='same' "
-        "change the size of the map that reaches the dense layer?"
+        "a Conv2D layer has one k×k kernel per input channel and filter, plus one bias per "
+        "filter; pooling, flatten and dropout learn nothing. cnn.summary() lists every "
+        "layer's output shape and parameter count for k = 5: which of them change with k?"
     )
     got = as_number(answer, "n_parameters", hint)
+    model = vision.build_digit_cnn()
+    if got == model.count_params():
+        return Feedback(
+            False,
+            "n_parameters is the chapter's model with 5×5 kernels",
+            "count again with k = 3 in both convolutions; does padding='same' let the "
+            "kernel size change the shape of the map the dense layer sees?",
+        )
     expected = 0
-    for layer in vision.build_digit_cnn().layers:
+    for layer in model.layers:
         if isinstance(layer, keras.layers.Conv2D):
             channels = layer.input.shape[-1]
             expected += 3 * 3 * channels * layer.filters + layer.filters
@@ -136,17 +144,17 @@ def precision_recall(answer: Any, confusion: Any, digit: int = 9) -> Feedback:
             "precision asks 'of the images predicted as this digit, how many are it?' "
             "(a column), recall 'of the images of this digit, how many were found?' (a row)",
         )
-    for name, value, expected, where in (
-        ("precision", precision, expected_precision, "column"),
-        ("recall", recall, expected_recall, "row"),
+    for name, value, expected, among in (
+        ("precision", precision, expected_precision, f"the images predicted as {digit}"),
+        ("recall", recall, expected_recall, f"the images that are a {digit}"),
     ):
         feedback = check_value(
             value,
             expected,
             name=name,
             rel_tol=1e-4,
-            hint=f"the {name} of digit {digit} is a share of the images in its {where} of the "
-            "matrix (rows are the truth, columns the prediction)",
+            hint=f"{name} counts among {among}: is that a row or a column of the confusion "
+            "matrix (rows are the truth, columns the prediction)?",
         )
         if not feedback.passed:
             return feedback
