@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import crossmodal_helpers.exercises.appendix as appendix_checks
 
@@ -41,7 +40,7 @@ def test_which_strategy():
     lower = {key: value.lower() for key, value in SOLUTION.items()}
     assert appendix_checks.which_strategy(lower).passed
     wrong = appendix_checks.which_strategy({**SOLUTION, "two_machines": "MirroredStrategy"})
-    assert not wrong.passed and "two_machines" in wrong.message and "several machines" in wrong.hint
+    assert not wrong.passed and "two_machines" in wrong.message and "machines" in wrong.hint
     unknown = appendix_checks.which_strategy({**SOLUTION, "colab_tpu": "TPU"})
     assert not unknown.passed and "not one of the options" in unknown.message
     assert "dict" in appendix_checks.which_strategy(["TPUStrategy"]).message
@@ -59,8 +58,8 @@ def test_combined_gradient():
     assert appendix_checks.combined_gradient([2.0, 2.0], GRADIENTS, [5, 5]).passed
 
 
-def test_combined_gradient_rejects_mismatched_inputs():
-    with pytest.raises(ValueError, match="sizes shape"):
-        appendix_checks.combined_gradient([1.5, 2.0], GRADIENTS, [1, 2, 3])
-    with pytest.raises(ValueError, match="gradients must have shape"):
-        appendix_checks.combined_gradient([1.5, 2.0], [1.0, 2.0], [1, 2])
+def test_combined_gradient_explains_mismatched_inputs():
+    feedback = appendix_checks.combined_gradient([1.5, 2.0], GRADIENTS, [1, 2, 3])
+    assert not feedback.passed and "sizes shape" in feedback.message
+    feedback = appendix_checks.combined_gradient([1.5, 2.0], [1.0, 2.0], [1, 2])
+    assert not feedback.passed and "gradients must have shape" in feedback.message

@@ -31,7 +31,8 @@ def test_losses_accepts_the_solution():
         ("bce", float(-np.sum(X * np.log(X_HAT) + (1 - X) * np.log(1 - X_HAT))), "average"),
         ("bce", float(-np.mean(X * np.log10(X_HAT) + (1 - X) * np.log10(1 - X_HAT))), "log10"),
         ("bce", float(-np.mean(X * np.log(X_HAT))), "(1 - x) log(1 - x_hat)"),
-        ("bce", 1.0, "minus the mean"),
+        ("bce", 1.0, "both terms"),
+        ("bce", -float(-np.mean(X * np.log(X_HAT) + (1 - X) * np.log(1 - X_HAT))), "minus sign"),
     ],
 )
 def test_losses_explains_common_mistakes(key, wrong, hint):
@@ -91,4 +92,5 @@ def test_without_dropout():
     wrong = ch05.without_dropout("text to image")
     assert not wrong.passed and "determines both" in wrong.hint
     assert "not one of" in ch05.without_dropout("sometimes").message
-    assert "as a string" in ch05.without_dropout(...).message
+    assert "still empty" in ch05.without_dropout(...).message
+    assert "as a string" in ch05.without_dropout(2).message

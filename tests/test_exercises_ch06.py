@@ -41,8 +41,8 @@ def test_causal_mask():
     assert not future.passed and "FUTURE" in future.message
     strict = ch06.causal_mask(np.tril(np.ones((n, n), dtype=bool), k=-1))
     assert not strict.passed and "diagonal" in strict.message
-    ints = ch06.causal_mask(np.tril(np.ones((n, n), dtype=int)))
-    assert not ints.passed and "astype(bool)" in ints.hint
+    assert ch06.causal_mask(np.tril(np.ones((n, n), dtype=int))).passed  # 0/1 is fine too
+    assert "np.tril" not in str(strict) and "np.tril" not in str(future)
     assert "still empty" in ch06.causal_mask(None).message
     assert "shape" in ch06.causal_mask(np.ones((3, 3), dtype=bool)).message
 

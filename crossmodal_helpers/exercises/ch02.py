@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from crossmodal_helpers.exercises import Feedback, check_array, check_value
+from crossmodal_helpers.exercises import (
+    Feedback,
+    as_array,
+    call_with_time_limit,
+    check_array,
+    check_value,
+    self_check,
+)
 
 #: The three documents of exercise 'TF-IDF by hand'.
 TFIDF_CORPUS = (
@@ -41,55 +48,48 @@ SEGMENT_SENTENCES = ("研究生命起源", "我喜欢这部电影", "北京大�
 CONFUSION = np.array([[900, 200], [150, 600]])
 
 
-def _tfidf_expected() -> np.ndarray:
+@self_check
+def tfidf(answer: Any) -> Feedback:
+    """Check exercise 'TF-IDF by hand': the (3, 5) TF-IDF matrix of :data:`TFIDF_CORPUS`."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from crossmodal_helpers.text import tokenize
 
     vectorizer = TfidfVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False)
-    return vectorizer.fit_transform(TFIDF_CORPUS).toarray()
-
-
-def tfidf(answer: Any) -> Feedback:
-    """Check exercise 'TF-IDF by hand': the (3, 5) TF-IDF matrix of :data:`TFIDF_CORPUS`."""
-    expected = _tfidf_expected()
+    expected = vectorizer.fit_transform(TFIDF_CORPUS).toarray()
     hint = (
-        "columns are the terms in alphabetical order (a, cast, dull, film, great); "
-        "tf is the raw count, idf = ln((1 + N) / (1 + df)) + 1 with N = 3 documents, "
-        "and each row is divided by its Euclidean length"
+        "columns are the terms in alphabetical order; tf is the raw count of a term in a "
+        "document, idf follows the smooth formula of section 2.3, and each row is scaled "
+        "to length 1 at the end"
     )
-    try:
-        got = np.asarray(answer, dtype=float)
-    except (TypeError, ValueError):
-        got = None
-    if got is not None and got.shape == expected.shape and np.isfinite(got).all():
+    got = as_array(answer, "tfidf_matrix", hint).astype(float)
+    if got.shape == expected.shape and np.isfinite(got).all():
         norms = np.linalg.norm(got, axis=1, keepdims=True)
         proportional = (norms > 0).all() and np.allclose(got / norms, expected, rtol=1e-4)
         if proportional and not np.allclose(norms, 1.0, rtol=1e-4):
             return Feedback(
                 False,
                 "tfidf_matrix has the right proportions but its rows do not have length 1",
-                "divide each row by its Euclidean (L2) norm, np.linalg.norm(row)",
+                "divide each row by its Euclidean (L2) norm",
             )
-    return check_array(answer, expected, name="tfidf_matrix", hint=hint, rtol=1e-4)
+        counts = np.array(
+            [
+                [doc.split().count(t) for t in sorted(set(" ".join(TFIDF_CORPUS).split()))]
+                for doc in TFIDF_CORPUS
+            ],
+            dtype=float,
+        )
+        if np.allclose(got, counts / np.linalg.norm(counts, axis=1, keepdims=True), rtol=1e-4):
+            return Feedback(False, "tfidf_matrix holds normalised counts: the idf is missing", hint)
+    return check_array(got, expected, name="tfidf_matrix", hint=hint, rtol=1e-4)
 
 
-def _reference_backward(text: str, dictionary: frozenset[str]) -> list[str]:
-    longest = max(len(word) for word in dictionary)
-    words: list[str] = []
-    end = len(text)
-    while end > 0:
-        for size in range(min(longest, end), 0, -1):
-            piece = text[end - size : end]
-            if size == 1 or piece in dictionary:
-                words.insert(0, piece)
-                end -= size
-                break
-    return words
-
-
+@self_check
 def backward_max_match(segment: Any) -> Feedback:
-    """Check exercise 'Backward maximum matching': a function ``segment(text, dictionary)``."""
+    """Check exercise 'Backward maximum matching': a function ``segment(text, dictionary)``.
+
+    Each call of the learner's function is stopped after ``exercises.TIME_LIMIT`` seconds.
+    """
     hint = (
         "start at the END of the text; take the longest dictionary word that ends there "
         "(or a single character if none does), put it in front of the result, and repeat "
@@ -98,33 +98,39 @@ def backward_max_match(segment: Any) -> Feedback:
     if segment is None or segment is Ellipsis:
         return Feedback(False, "segment is still empty: write the function", hint)
     if not callable(segment):
-        return Feedback(False, f"segment must be a function, got {type(segment).__name__}", hint)
-    function: Callable[[str, frozenset[str]], Any] = segment
+        return Feedback(False, f"segment must be a function, got a {type(segment).__name__}", hint)
+    longest = max(len(word) for word in SEGMENT_DICTIONARY)
     for text in SEGMENT_SENTENCES:
-        expected = _reference_backward(text, SEGMENT_DICTIONARY)
-        try:
-            got = function(text, SEGMENT_DICTIONARY)
-        except Exception as error:  # a learner's bug: report it, never raise
+        label = f"segment({text!r}, dictionary)"
+        got = call_with_time_limit(segment, text, SEGMENT_DICTIONARY, label=label, hint=hint)
+        if isinstance(got, np.ndarray):
+            got = got.tolist()
+        if not isinstance(got, (list, tuple)) or not all(isinstance(w, str) for w in got):
             return Feedback(
-                False, f"segment({text!r}, dictionary) raised {type(error).__name__}: {error}", hint
+                False, f"{label} must return a list of str, got a {type(got).__name__}", hint
             )
-        if not isinstance(got, list) or not all(isinstance(w, str) for w in got):
+        words = [str(word) for word in got]
+        if "".join(words) != text:
             return Feedback(
                 False,
-                f"segment({text!r}, dictionary) must return a list of str, got {got!r}"[:160],
-                hint,
-            )
-        if "".join(got) != text:
-            return Feedback(
-                False,
-                f"segment({text!r}, dictionary) returned {got}, which does not spell the text",
+                f"{label} returned {words}, which does not spell the text",
                 "every character must end up in exactly one word, in order",
             )
-        if got != expected:
-            return Feedback(False, f"segment({text!r}, dictionary) returned {got}", hint)
+        end, right = len(text), True
+        for word in reversed(words):  # each word must be the longest match ending at `end`
+            sizes = [
+                s
+                for s in range(min(longest, end), 1, -1)
+                if text[end - s : end] in SEGMENT_DICTIONARY
+            ]
+            right = right and len(word) == (sizes[0] if sizes else 1)
+            end -= len(word)
+        if not right:
+            return Feedback(False, f"{label} returned {words}", hint)
     return Feedback(True, f"all {len(SEGMENT_SENTENCES)} sentences are segmented correctly")
 
 
+@self_check
 def rotten_scores(answer: Any) -> Feedback:
     """Check exercise 'Precision, recall and F1': a dict of the three scores of 'rotten'."""
     tp = CONFUSION[1, 1]
@@ -140,16 +146,17 @@ def rotten_scores(answer: Any) -> Feedback:
         "the share that truly are",
         "recall": "recall = TP / (TP + FN): of the snippets that TRULY are rotten (a row), "
         "the share the model found",
-        "f1": "F1 is the harmonic mean 2PR / (P + R), not the arithmetic mean",
+        "f1": "F1 is the harmonic mean of precision and recall, not the arithmetic mean",
     }
-    if not isinstance(answer, dict) or sorted(answer) != sorted(expected):
+    if not isinstance(answer, Mapping) or sorted(map(str, answer)) != sorted(expected):
         return Feedback(
             False,
             "scores must be a dict with the keys 'precision', 'recall' and 'f1'",
             "write scores = {'precision': ..., 'recall': ..., 'f1': ...}",
         )
+    values = {str(key): value for key, value in answer.items()}
     for key in ("precision", "recall", "f1"):
-        feedback = check_value(answer[key], expected[key], name=key, hint=hints[key], rel_tol=1e-3)
+        feedback = check_value(values[key], expected[key], name=key, hint=hints[key], rel_tol=1e-3)
         if not feedback.passed:
             return feedback
     return Feedback(True, "precision, recall and F1 of 'rotten' are right")

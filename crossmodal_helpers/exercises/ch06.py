@@ -6,7 +6,13 @@ from typing import Any
 
 import numpy as np
 
-from crossmodal_helpers.exercises import Feedback, check_array, check_choice
+from crossmodal_helpers.exercises import (
+    Feedback,
+    as_array,
+    check_array,
+    check_choice,
+    self_check,
+)
 
 #: Queries, keys and values of exercise 'Attention by hand' (2 queries, 3 keys, d_k = 4).
 Q_SMALL = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 2.0, 0.0, 2.0]])
@@ -42,91 +48,94 @@ def _softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
+@self_check
 def attention_weights(answer: Any) -> Feedback:
     """Check exercise 'Attention by hand': the (2, 3) weights of Q_SMALL over K_SMALL."""
+    d_k = Q_SMALL.shape[1]
     scores = Q_SMALL @ K_SMALL.T
-    expected = _softmax(scores / np.sqrt(Q_SMALL.shape[1]))
+    expected = _softmax(scores / np.sqrt(d_k))
     hint = (
-        "scores = Q @ K.T / sqrt(d_k) with d_k = 4; then a softmax along each ROW "
-        "(one row per query), so every row sums to 1"
+        "one row per query and one column per key: compare each query with each key, scale "
+        "as section 6.2 says, then turn each query's row into weights that sum to 1"
     )
-    try:
-        got = np.asarray(answer, dtype=float)
-    except (TypeError, ValueError):
-        got = None
-    if got is not None and got.shape == expected.shape and np.isfinite(got).all():
+    got = as_array(answer, "weights", hint).astype(float)
+    if got.shape == expected.shape and np.isfinite(got).all():
         if np.allclose(got, _softmax(scores), atol=1e-4):
             return Feedback(
                 False,
                 "weights are the softmax of the UNSCALED scores: too peaked",
-                "divide the scores by sqrt(d_k) = 2 before the softmax",
+                "divide the scores by sqrt(d_k) before the softmax",
             )
-        if np.allclose(got, _softmax(scores / np.sqrt(Q_SMALL.shape[1]), axis=0), atol=1e-4):
+        if np.allclose(got, _softmax(scores / np.sqrt(d_k), axis=0), atol=1e-4):
             return Feedback(
                 False,
                 "the softmax ran down the columns: each key's weights sum to 1, not each query's",
-                "use axis=-1 (along the keys), so that each row sums to 1",
+                "normalise along the keys (the last axis), so that each row sums to 1",
             )
-        if np.allclose(got, scores / np.sqrt(Q_SMALL.shape[1]), atol=1e-4):
+        if np.allclose(got, scores / np.sqrt(d_k), atol=1e-4):
             return Feedback(False, "weights are the scaled scores: the softmax is missing", hint)
-    return check_array(answer, expected, name="weights", hint=hint, rtol=1e-4, atol=1e-6)
+        if np.allclose(got, _softmax(scores / d_k), atol=1e-4):
+            return Feedback(
+                False, "the scores are divided by d_k", "scale by the square root of d_k"
+            )
+    return check_array(got, expected, name="weights", hint=hint, rtol=1e-4, atol=1e-6)
 
 
+@self_check
 def causal_mask(answer: Any) -> Feedback:
-    """Check exercise 'A causal mask': a boolean (5, 5) mask, True where j <= i."""
-    expected = np.tril(np.ones((CAUSAL_LENGTH, CAUSAL_LENGTH), dtype=bool))
+    """Check exercise 'A causal mask': a (5, 5) mask, True where key j <= query i.
+
+    Booleans are expected; a 0/1 array passes too.
+    """
+    query, key = np.indices((CAUSAL_LENGTH, CAUSAL_LENGTH))
+    expected = key <= query
     hint = (
         "row i is the query at position i and column j the key; it may look at keys "
         "j = 0, …, i (itself and the past): which triangle of the matrix is that, and is the "
         "diagonal in it?"
     )
-    if answer is None or answer is Ellipsis:
-        return Feedback(False, "mask is still empty: replace the ... with your code", hint)
-    got = np.asarray(answer)
-    if got.shape == expected.shape:
-        if got.dtype != np.bool_:
-            return Feedback(
-                False,
-                f"mask has dtype {got.dtype}; attention masks here are booleans",
-                "convert with .astype(bool) (True = may attend)",
-            )
+    got = as_array(answer, "mask", hint)
+    if got.shape == expected.shape and np.isin(got, (0, 1)).all():
+        got = got.astype(bool)
         if np.array_equal(got, expected.T):
             return Feedback(
                 False,
                 "mask lets each position see the FUTURE (upper triangle), not the past",
                 hint,
             )
-        if np.array_equal(got, np.tril(expected, k=-1)):
+        if np.array_equal(got, key < query):
             return Feedback(
                 False,
                 "the diagonal is False: a token may not attend to itself, and the first row "
                 "has nothing to attend to",
-                "keep the diagonal: np.tril(..., k=0)",
+                "keep the diagonal: position i may attend to itself",
             )
-    return check_array(answer, expected, name="mask", hint=hint)
+        if np.array_equal(got, ~expected):
+            return Feedback(
+                False,
+                "mask is True exactly where attention must be blocked",
+                "here True means 'may attend'",
+            )
+    return check_array(got, expected, name="mask", hint=hint)
 
 
-def _reference_hits() -> np.ndarray:
+@self_check
+def pointing(answer: Any) -> Feedback:
+    """Check exercise 'Pointing by hand': a boolean hit per map of POINTING_MAPS."""
     grid = POINTING_MAPS.shape[1]
     side = POINTING_IMAGE_SIZE / grid
     peaks = POINTING_MAPS.reshape(len(POINTING_MAPS), -1).argmax(axis=1)
     x, y = (peaks % grid + 0.5) * side, (peaks // grid + 0.5) * side
     b = POINTING_BOXES
-    return (x >= b[:, 0]) & (x < b[:, 2]) & (y >= b[:, 1]) & (y < b[:, 3])
-
-
-def pointing(answer: Any) -> Feedback:
-    """Check exercise 'Pointing by hand': a boolean hit per map of POINTING_MAPS."""
-    expected = _reference_hits()
+    expected = (x >= b[:, 0]) & (x < b[:, 2]) & (y >= b[:, 1]) & (y < b[:, 3])
     hint = (
         "for each map: find the patch with the largest weight, turn its row and column into "
         "the pixel coordinates of that patch's centre (patches are 8 pixels wide), and test "
         "that centre against the box, whose ends are exclusive"
     )
-    if answer is None or answer is Ellipsis:
-        return Feedback(False, "hits is still empty: replace the ... with your code", hint)
-    got = np.asarray(answer)
-    if got.shape == expected.shape and got.dtype == np.bool_:
+    got = as_array(answer, "hits", hint)
+    if got.shape == expected.shape and np.isin(got, (0, 1)).all():
+        got = got.astype(bool)
         if got[1] and not expected[1]:
             return Feedback(
                 False,
@@ -139,9 +148,10 @@ def pointing(answer: Any) -> Feedback:
                 "map 2 is counted as a hit, but its PEAK (the largest weight) is outside the box",
                 "only the patch with the largest weight counts, not any patch with weight",
             )
-    return check_array(answer, expected, name="hits", hint=hint)
+    return check_array(got, expected, name="hits", hint=hint)
 
 
+@self_check
 def looking_beside(answer: Any) -> Feedback:
     """Check exercise 'Looking beside the object': which design lets attention miss."""
     return check_choice(

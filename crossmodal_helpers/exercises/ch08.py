@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from crossmodal_helpers.exercises import Feedback, check_value
+from crossmodal_helpers.exercises import (
+    AnswerProblem,
+    Feedback,
+    as_array,
+    as_number,
+    compare_number,
+    self_check,
+)
 
 #: The cosine similarities of a batch of three image–text pairs (rows: images, columns:
 #: texts), for exercises 'InfoNCE by hand' and 'The hardest negative'.
@@ -72,91 +80,81 @@ MATCHING_SCENES = (
 )
 
 
-def _info_nce(similarity: np.ndarray, temperature: float, directions: str = "both") -> float:
-    logits = similarity / temperature
-    rows = logits.diagonal() - np.log(np.exp(logits).sum(axis=1))
-    columns = logits.diagonal() - np.log(np.exp(logits).sum(axis=0))
-    if directions == "rows":
-        return float(-rows.mean())
-    if directions == "columns":
-        return float(-columns.mean())
-    return float(-(rows + columns).mean() / 2)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-
-
-def _first_mistake(answer: Any, mistakes: dict[float, str], expected: float) -> str | None:
-    if not _is_number(answer) or not math.isfinite(float(answer)):
-        return None
+def _first_mistake(got: float, mistakes: dict[float, str], expected: float) -> str | None:
     for wrong, hint in mistakes.items():
-        if math.isclose(float(answer), wrong, rel_tol=1e-4) and not math.isclose(
+        if math.isclose(got, wrong, rel_tol=1e-4) and not math.isclose(
             wrong, expected, rel_tol=1e-4
         ):
             return hint
     return None
 
 
+@self_check
 def info_nce(answer: Any) -> Feedback:
-    """Check exercise 'InfoNCE by hand': the symmetric loss of SIMILARITY at TEMPERATURE."""
+    """Check exercise 'InfoNCE by hand': the symmetric loss of SIMILARITY at TEMPERATURE.
+
+    A number in any form passes, including the tensor ``retrieval.info_nce_loss`` returns.
+    """
+    hint = (
+        "divide by the temperature first; each pair appears in two softmaxes, one over its "
+        "row (image → text) and one over its column (text → image), and the loss asks both "
+        "to give its own partner a high probability"
+    )
+    got = as_number(answer, "loss", hint)
+
+    def loss(similarity: np.ndarray, temperature: float, directions: str = "both") -> float:
+        logits = similarity / temperature
+        rows = logits.diagonal() - np.log(np.exp(logits).sum(axis=1))
+        columns = logits.diagonal() - np.log(np.exp(logits).sum(axis=0))
+        chosen = {"rows": -rows, "columns": -columns, "both": -(rows + columns) / 2}
+        return float(chosen[directions].mean())
+
     s, tau = SIMILARITY, TEMPERATURE
-    expected = _info_nce(s, tau)
-    n = len(s)
+    expected = loss(s, tau)
     mistakes = {
-        _info_nce(s, tau, "rows"): (
+        loss(s, tau, "rows"): (
             "you computed only the image → text direction (softmax over each row): average "
             "it with the text → image direction (softmax over each column)"
         ),
-        _info_nce(s, tau, "columns"): (
+        loss(s, tau, "columns"): (
             "you computed only the text → image direction: average it with the other one"
         ),
-        _info_nce(s, 1.0): "divide the similarities by the temperature before the softmax",
-        n * expected: "average over the N pairs instead of summing",
+        loss(s, 1.0): "divide the similarities by the temperature before the softmax",
+        len(s) * expected: "average over the N pairs instead of summing",
         2 * expected: "the two directions are averaged: divide their sum by 2",
         expected / math.log(10): "use the natural logarithm (np.log)",
+        -expected: "the loss is MINUS the log-probability of the right partner",
     }
-    hint = _first_mistake(answer, mistakes, expected)
-    if hint is not None:
-        return Feedback(False, f"loss = {answer} is not right", hint)
-    return check_value(
-        answer,
-        expected,
-        name="loss",
-        rel_tol=1e-4,
-        hint="logits = SIMILARITY / TEMPERATURE; take -log softmax of the diagonal over rows "
-        "and over columns, average each over the pairs, then average the two",
-    )
+    mistake = _first_mistake(got, mistakes, expected)
+    if mistake is not None:
+        return Feedback(False, "loss is not right", mistake)
+    return compare_number(got, expected, name="loss", rel_tol=1e-4, hint=hint)
 
 
-def _ranks(similarity: np.ndarray, relevant: np.ndarray) -> np.ndarray:
-    order = np.argsort(-similarity, axis=1, kind="stable")
-    return np.take_along_axis(relevant, order, axis=1).argmax(axis=1) + 1
-
-
+@self_check
 def ranking(answer: Any) -> Feedback:
     """Check exercise 'Recall@K and median rank by hand' (RANKING_SIMILARITY, RANKING_RELEVANT).
 
     ``answer`` is ``{"recall_at_1": ..., "recall_at_3": ..., "median_rank": ...}``.
     """
     keys = ["median_rank", "recall_at_1", "recall_at_3"]
-    if not isinstance(answer, dict) or sorted(answer) != keys:
-        return Feedback(
-            False,
+    if not isinstance(answer, Mapping) or sorted(map(str, answer)) != keys:
+        raise AnswerProblem(
             "answer must be a dict with the keys 'recall_at_1', 'recall_at_3' and 'median_rank'",
             "write ranks = {'recall_at_1': ..., 'recall_at_3': ..., 'median_rank': ...}",
         )
-    ranks = _ranks(RANKING_SIMILARITY, RANKING_RELEVANT)
+    values = {str(key): value for key, value in answer.items()}
+    descending = np.argsort(-RANKING_SIMILARITY, axis=1, kind="stable")
+    ascending = np.argsort(RANKING_SIMILARITY, axis=1, kind="stable")
+    hits = np.take_along_axis(RANKING_RELEVANT, descending, axis=1)
+    ranks = hits.argmax(axis=1) + 1
+    last = hits.shape[1] - hits[:, ::-1].argmax(axis=1)
+    ascending_ranks = np.take_along_axis(RANKING_RELEVANT, ascending, axis=1).argmax(axis=1) + 1
     expected = {
         "recall_at_1": float(np.mean(ranks <= 1)),
         "recall_at_3": float(np.mean(ranks <= 3)),
         "median_rank": float(np.median(ranks)),
     }
-    ascending = np.argsort(RANKING_SIMILARITY, axis=1, kind="stable")
-    ascending_ranks = np.take_along_axis(RANKING_RELEVANT, ascending, axis=1).argmax(axis=1) + 1
-    last = RANKING_SIMILARITY.shape[1] - np.take_along_axis(
-        RANKING_RELEVANT, ascending, axis=1
-    ).argmax(axis=1)
     mistakes = {
         "median_rank": {
             float(np.median(ranks - 1)): "ranks start at 1 (the top item has rank 1), not 0",
@@ -165,47 +163,55 @@ def ranking(answer: Any) -> Feedback:
             ),
             float(np.median(ascending_ranks)): "rank by decreasing similarity: the most "
             "similar image comes first",
+            float(np.mean(ranks)): "that is the mean rank; the median is the middle value",
         },
         "recall_at_1": {},
-        "recall_at_3": {},
+        "recall_at_3": {
+            float(np.mean(ranks < 3)): "Recall@3 counts ranks up to AND including 3",
+        },
     }
+    hint = (
+        "sort each row by decreasing similarity, find the position (from 1) of the first "
+        "right image; Recall@K is the share of queries with that rank <= K"
+    )
     for key in ("recall_at_1", "recall_at_3", "median_rank"):
-        hint = _first_mistake(answer[key], mistakes[key], expected[key])
-        if hint is not None:
-            return Feedback(False, f"{key} = {answer[key]} is not right", hint)
-        feedback = check_value(
-            answer[key],
-            expected[key],
-            name=key,
-            hint="sort each row by decreasing similarity, find the position (from 1) of the "
-            "first right image; Recall@K is the share of queries with that rank <= K",
-        )
+        got = as_number(values[key], key, hint)
+        mistake = _first_mistake(got, mistakes[key], expected[key])
+        if mistake is not None:
+            return Feedback(False, f"{key} is not right", mistake)
+        feedback = compare_number(got, expected[key], name=key, hint=hint)
         if not feedback.passed:
             return feedback
-    return Feedback(
-        True,
-        f"Recall@1 = {expected['recall_at_1']}, Recall@3 = {expected['recall_at_3']}, "
-        f"median rank = {expected['median_rank']}",
-    )
+    return Feedback(True, "Recall@1, Recall@3 and the median rank are right")
 
 
+@self_check
 def matching(answer: Any) -> Feedback:
     """Check exercise 'Which scenes satisfy the caption?': the indices of MATCHING_SCENES."""
     from crossmodal_helpers.retrieval import parse_shapes_caption, scene_satisfies
 
+    form = "satisfied must be a list of scene indices (ints from 0 to 5)"
+    rule = (
+        "each object the caption states needs its own, distinct object in the scene, "
+        "with every stated attribute"
+    )
+    if isinstance(answer, (set, frozenset)):
+        answer = sorted(answer)
+    indices = as_array(answer, "satisfied", form)
+    if indices.ndim != 1 or indices.dtype == np.bool_:
+        raise AnswerProblem(form, "write satisfied = [...] with the indices of the scenes")
+    if indices.size and (not np.all(indices == np.round(indices)) or indices.min() < 0):
+        raise AnswerProblem(form, rule)
+    got = [int(i) for i in indices]
+    if any(i >= len(MATCHING_SCENES) for i in got):
+        raise AnswerProblem(f"there are only {len(MATCHING_SCENES)} scenes, numbered from 0", form)
+    if len(set(got)) != len(got):
+        raise AnswerProblem("satisfied lists a scene more than once", "list each scene once")
     stated = parse_shapes_caption(MATCHING_CAPTION)
-    expected = [i for i, scene in enumerate(MATCHING_SCENES) if scene_satisfies(scene, stated)]
-    if answer is None or answer is Ellipsis:
-        return Feedback(False, "satisfied is still empty: replace the ... with your code")
-    try:
-        got = sorted(int(i) for i in answer)
-    except (TypeError, ValueError):
-        return Feedback(
-            False, "satisfied must be a list of scene indices such as [0, 3]", "e.g. [1, 2]"
-        )
-    if got == expected:
-        return Feedback(True, f"the scenes {expected} satisfy {MATCHING_CAPTION!r}")
-    extra = sorted(set(got) - set(expected))
+    expected = {i for i, scene in enumerate(MATCHING_SCENES) if scene_satisfies(scene, stated)}
+    if set(got) == expected:
+        return Feedback(True, f"exactly the right {len(expected)} scenes")
+    extra = sorted(set(got) - expected)
     why = {
         0: "scene 0 has only one circle",
         1: "in scene 1 the only circle at the top is the red one, and it cannot be both objects",
@@ -214,58 +220,46 @@ def matching(answer: Any) -> Feedback:
     }
     if extra:
         return Feedback(
-            False,
-            why.get(extra[0], f"scene {extra[0]} does not satisfy the caption"),
-            "each object the caption states needs its own, distinct object in the scene, "
-            "with every stated attribute",
+            False, why.get(extra[0], f"scene {extra[0]} does not satisfy the caption"), rule
         )
-    missing = sorted(set(expected) - set(got))
-    if missing:
-        return Feedback(
-            False,
-            f"you left out scene {missing[0]}",
-            "a scene may hold more objects than the caption mentions, in any order, and "
-            "attributes the caption does not state may be anything; try every way of "
-            "assigning stated objects to scene objects, not just the first that fits",
-        )
+    return Feedback(
+        False,
+        "a scene that satisfies the caption is missing from your list",
+        "a scene may hold more objects than the caption mentions, in any order, and "
+        "attributes the caption does not state may be anything; try every way of "
+        "assigning stated objects to scene objects, not just the first that fits",
+    )
 
 
-def _hardest_negative(similarity: np.ndarray, margin: float, reduce: str = "max") -> float:
-    positive = similarity.diagonal()
-    off = ~np.eye(len(similarity), dtype=bool)
-    by_row = np.maximum(0.0, margin - positive[:, None] + similarity) * off
-    by_column = np.maximum(0.0, margin - positive[None, :] + similarity) * off
-    if reduce == "sum":
-        return float((by_row.sum(axis=1) + by_column.sum(axis=0)).mean())
-    return float((by_row.max(axis=1) + by_column.max(axis=0)).mean())
-
-
+@self_check
 def hardest_negative(answer: Any) -> Feedback:
     """Check exercise 'The hardest negative': the VSE++ loss of SIMILARITY with MARGIN."""
-    s, margin = SIMILARITY, MARGIN
-    expected = _hardest_negative(s, margin)
-    with_positive = float(
-        (
-            np.maximum(0.0, margin - s.diagonal()[:, None] + s).max(axis=1)
-            + np.maximum(0.0, margin - s.diagonal()[None, :] + s).max(axis=0)
-        ).mean()
+    hint = (
+        "VSE++ keeps, for each pair, only its hardest wrong text (in its row) and its hardest "
+        "wrong image (in its column); a hinge is zero once the pair beats the negative by "
+        "the margin"
     )
+    got = as_number(answer, "loss", hint)
+    s, margin = SIMILARITY, MARGIN
+    positive = s.diagonal()
+    off = ~np.eye(len(s), dtype=bool)
+    by_row = np.maximum(0.0, margin - positive[:, None] + s)
+    by_column = np.maximum(0.0, margin - positive[None, :] + s)
+    expected = float(((by_row * off).max(axis=1) + (by_column * off).max(axis=0)).mean())
     mistakes = {
-        _hardest_negative(s, margin, "sum"): (
+        float(((by_row * off).sum(axis=1) + (by_column * off).sum(axis=0)).mean()): (
             "that is the sum over all negatives (the older VSE loss); VSE++ keeps only the "
             "largest hinge of each row and of each column"
         ),
-        with_positive: "leave the matching pair itself (the diagonal) out of the maximum",
+        float((by_row.max(axis=1) + by_column.max(axis=0)).mean()): (
+            "leave the matching pair itself (the diagonal) out of the maximum"
+        ),
         len(s) * expected: "average over the pairs instead of summing",
+        float((by_row * off).max(axis=1).mean()): (
+            "add the hardest wrong image of each column too, not only the hardest wrong text"
+        ),
     }
-    hint = _first_mistake(answer, mistakes, expected)
-    if hint is not None:
-        return Feedback(False, f"loss = {answer} is not right", hint)
-    return check_value(
-        answer,
-        expected,
-        name="loss",
-        rel_tol=1e-4,
-        hint="for pair i: max over j != i of max(0, MARGIN - s_ii + s_ij) (a wrong text) plus "
-        "the same over the column (a wrong image); average over i",
-    )
+    mistake = _first_mistake(got, mistakes, expected)
+    if mistake is not None:
+        return Feedback(False, "loss is not right", mistake)
+    return compare_number(got, expected, name="loss", rel_tol=1e-4, hint=hint)

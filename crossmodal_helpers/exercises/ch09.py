@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from crossmodal_helpers import case_study
-from crossmodal_helpers.exercises import Feedback, check_choice, check_value
+from crossmodal_helpers.exercises import (
+    Feedback,
+    as_number,
+    check_choice,
+    compare_number,
+    self_check,
+)
 
 #: The caption and tags of exercise 'Entity F1 by hand': the truth and a tagger's guess.
 F1_CAPTION = "a big red disc in the upper left and a blue plus"
@@ -57,43 +63,55 @@ def _token_f1(true: list[str], predicted: list[str]) -> float:
     return 2 * correct / (n_true + n_pred)
 
 
+@self_check
 def entity_f1_by_hand(answer: Any) -> Feedback:
     """Check exercise 'Entity F1 by hand': the span-level F1 of ``F1_PREDICTED``."""
-    expected = case_study.entity_f1([F1_TRUE], [F1_PREDICTED])
     hint = (
         "list the spans (start, end, tag) of both taggings; a predicted span counts only if "
         "a true span has the same start, end and tag; F1 = 2C / (P + T)"
     )
-    is_number = isinstance(answer, (int, float)) and not isinstance(answer, bool)
-    if is_number and abs(answer - _token_f1(F1_TRUE, F1_PREDICTED)) < 1e-9:
+    got = as_number(answer, "entity F1", hint)
+    expected = case_study.entity_f1([F1_TRUE], [F1_PREDICTED])
+    if abs(got - _token_f1(F1_TRUE, F1_PREDICTED)) < 1e-6 and abs(got - expected) > 1e-6:
         return Feedback(
             False,
-            f"{answer} is the token-level F1",
+            "that is the token-level F1",
             "count whole spans: the half-found position 'upper left' is a wrong span, "
             "not one right token out of two",
         )
-    return check_value(answer, expected, name="entity F1", hint=hint, rel_tol=1e-3)
+    return compare_number(got, expected, name="entity F1", hint=hint, rel_tol=1e-3)
 
 
+@self_check
 def base_rate(answer: Any) -> Feedback:
     """Check exercise 'The base rate': the precision of the detector at 2 % prevalence."""
-    expected = case_study.precision_at_base_rate(
-        BASE_RATE["recall"], BASE_RATE["false_positive_rate"], BASE_RATE["prevalence"]
+    hint = (
+        "imagine 1,000 reports: how many are fake, and how many of those are flagged? How "
+        "many genuine ones are flagged too? Precision is flagged fakes / all flagged"
     )
-    is_number = isinstance(answer, (int, float)) and not isinstance(answer, bool)
-    if is_number and abs(answer - (1 - BASE_RATE["false_positive_rate"])) < 1e-9:
+    got = as_number(answer, "precision", hint)
+    recall, fpr, prevalence = (
+        BASE_RATE["recall"],
+        BASE_RATE["false_positive_rate"],
+        BASE_RATE["prevalence"],
+    )
+    expected = case_study.precision_at_base_rate(recall, fpr, prevalence)
+    if abs(got - (1 - fpr)) < 1e-9:
         return Feedback(
             False,
-            f"{answer} is the specificity (1 − false-positive rate), not the precision",
+            "that is the specificity (1 − false-positive rate), not the precision",
             "precision = P(fake | flagged): divide the flagged fakes by all flagged reports",
         )
-    hint = (
-        "of 1,000 reports, 20 are fake: 0.9 × 20 are flagged; of the 980 genuine ones, "
-        "0.05 × 980 are flagged too; precision = flagged fakes / all flagged"
-    )
-    return check_value(answer, expected, name="precision", hint=hint, rel_tol=1e-3)
+    if abs(got - recall) < 1e-9:
+        return Feedback(
+            False,
+            "that is the recall, P(flagged | fake); the question asks P(fake | flagged)",
+            hint,
+        )
+    return compare_number(got, expected, name="precision", hint=hint, rel_tol=1e-3)
 
 
+@self_check
 def why_chance(answer: Any) -> Feedback:
     """Check exercise 'Why one modality cannot see these fakes' (multiple choice)."""
     return check_choice(
