@@ -102,12 +102,12 @@ def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def scaled_dot_product_attention(q, k, v, mask=None):
-    """Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k)) V in NumPy. Introduced in chapter 6.
+    """Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k)) V in NumPy.
 
-    ``q`` is (..., n_q, d_k), ``k`` (..., n_k, d_k), ``v`` (..., n_k, d_v); ``mask``
-    (optional, boolean, broadcastable to (..., n_q, n_k)) is True where a query may attend
-    to a key. Returns the outputs (..., n_q, d_v) and the weights (..., n_q, n_k), whose
-    rows sum to 1.
+    Introduced in chapter 6. ``q`` is (..., n_q, d_k), ``k`` (..., n_k, d_k), ``v``
+    (..., n_k, d_v); ``mask`` (optional, boolean, broadcastable to (..., n_q, n_k)) is
+    True where a query may attend to a key. Returns the outputs (..., n_q, d_v) and the
+    weights (..., n_q, n_k), whose rows sum to 1.
     """
     q, k, v, mask = check_attention_inputs(q, k, v, mask)
     d_k = q.shape[-1]
@@ -119,7 +119,7 @@ def scaled_dot_product_attention(q, k, v, mask=None):
 
 
 def scaled_dot_product_attention_ops(q, k, v, mask=None):
-    """The same attention with ``keras.ops``, so it runs on any Keras backend and device.
+    """The same attention in ``keras.ops``, so it runs on any Keras backend and device.
 
     Introduced in chapter 6. Masked scores get a large negative number instead of
     $-\\infty$, so a fully masked row gives uniform weights rather than NaN.

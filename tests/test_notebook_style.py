@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import nbformat
@@ -13,6 +14,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import nbtools  # noqa: E402
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pytest brings tomli
+    import tomli as tomllib
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 INSTALL = re.compile(r"(^|\n)\s*[!%]\s*pip\b|pip\"?,?\s*\"?install|conda install|apt-get install")
@@ -87,6 +93,26 @@ def test_committed_without_outputs_in_canonical_form(notebook):
             assert cell.outputs == [], f"cell {index} has outputs"
             assert cell.execution_count is None, f"cell {index} has an execution count"
     assert path.read_text(encoding="utf-8") == nbtools.render(nb), "run `make format`"
+
+
+def _columns(line: str) -> int:
+    """Columns a line takes in a monospaced code box: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def test_code_lines_fit_the_website_code_box(notebook):
+    """The site's code box holds 88 columns at desktop width; longer lines are cut off."""
+    _, nb = notebook
+    limit = tomllib.loads((ROOT / "notebooks" / "ruff.toml").read_text())["line-length"]
+    assert limit <= 88, "the website's code box holds 88 columns"
+    long = [
+        f"cell {index}, line {number}: {_columns(line)} columns"
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for number, line in enumerate(cell.source.splitlines(), start=1)
+        if _columns(line) > limit
+    ]
+    assert not long, f"code lines longer than {limit} columns:\n" + "\n".join(long)
 
 
 def test_python3_kernel(notebook):
