@@ -183,3 +183,32 @@ def test_figure_cells_display_nothing_but_the_figure(notebook):
                 f"cell {index}: a figure cell ends with results.record(...), whose value is "
                 "displayed as a second output: record earlier, or end with a statement"
             )
+
+
+def test_every_figure_has_alt_text(notebook):
+    """Each figure's <img> gets alt text that says what it shows, beside the caption."""
+    _, nb = notebook
+    for index, cell in enumerate(nb.cells):
+        mystnb = cell.metadata.get("mystnb", {})
+        if cell.cell_type != "code" or "figure" not in mystnb:
+            continue
+        alt = mystnb.get("image", {}).get("alt", "")
+        assert len(alt.split()) >= 8, f"cell {index}: alt text {alt!r} says too little"
+        assert alt != mystnb["figure"]["caption"], f"cell {index}: alt text repeats the caption"
+
+
+def test_alt_texts_belong_to_figures():
+    names = {name for path in NOTEBOOKS for name in nbtools.figure_names(nbformat.read(path, 4))}
+    stale = sorted(set(nbtools.figure_alt()) - names)
+    assert not stale, f"book/figure_alt.yml names figures no chapter has: {stale}"
+
+
+def test_nbtools_fails_on_a_figure_without_alt_text(tmp_path, capsys):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("plt.show()")
+    cell.metadata["mystnb"] = {"figure": {"caption": "A plot.", "name": "fig-not-listed"}}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title"), cell]
+    path = tmp_path / "99_example.ipynb"
+    path.write_text(nbtools.render(nb), encoding="utf-8")
+    assert nbtools.main(["check", str(path)]) == 1
+    assert "no alt text in book/figure_alt.yml" in capsys.readouterr().out
