@@ -659,7 +659,10 @@ def attention_browser(
             raise ValueError(f"queries[{i}] is empty: give at least one (word, weights, note)")
         views = []
         for word, weights, note in items:
-            overlay = picture(to_png(attention_overlay(image, weights), scale))
+            overlay = picture(
+                to_png(attention_overlay(image, weights), scale),
+                f"the scene “{caption}” with the attention of “{word}” as a glow over it",
+            )
             label = widgets.HTML(f"<b>{html.escape(word)}</b>: {html.escape(note)}")
             views.append(widgets.VBox([overlay, label]))
         words = [word for word, _, _ in items]
