@@ -103,8 +103,8 @@ def check_attention_inputs(
 def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
     """Softmax along ``axis``, computed stably (the maximum is subtracted first).
 
-    Introduced in chapter 6. Entries of $-\\infty$ get weight 0, also when a whole row is
-    $-\\infty$ (then every weight is 0, not NaN); NaN and $+\\infty$ are errors.
+    Introduced in chapter 6. Entries of $-\\infty$ get weight 0, also when a whole row
+    is $-\\infty$ (then every weight is 0, not NaN); NaN and $+\\infty$ are errors.
     """
     scores = np.asarray(scores, dtype=np.float64)
     if np.isnan(scores).any() or np.isposinf(scores).any():
@@ -116,12 +116,12 @@ def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def scaled_dot_product_attention(q, k, v, mask=None):
-    """Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k)) V in NumPy. Introduced in chapter 6.
+    """Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k)) V in NumPy.
 
-    ``q`` is (..., n_q, d_k), ``k`` (..., n_k, d_k), ``v`` (..., n_k, d_v); ``mask``
-    (optional, boolean, broadcastable to (..., n_q, n_k)) is True where a query may attend
-    to a key. Returns the outputs (..., n_q, d_v) and the weights (..., n_q, n_k), whose
-    rows sum to 1.
+    Introduced in chapter 6. ``q`` is (..., n_q, d_k), ``k`` (..., n_k, d_k), ``v``
+    (..., n_k, d_v); ``mask`` (optional, boolean, broadcastable to (..., n_q, n_k)) is
+    True where a query may attend to a key. Returns the outputs (..., n_q, d_v) and the
+    weights (..., n_q, n_k), whose rows sum to 1.
     """
     q, k, v, mask = check_attention_inputs(q, k, v, mask)
     d_k = q.shape[-1]
@@ -133,7 +133,7 @@ def scaled_dot_product_attention(q, k, v, mask=None):
 
 
 def scaled_dot_product_attention_ops(q, k, v, mask=None):
-    """The same attention with ``keras.ops``, so it runs on any Keras backend and device.
+    """The same attention in ``keras.ops``, so it runs on any Keras backend and device.
 
     Introduced in chapter 6. Masked scores get a large negative number instead of
     $-\\infty$, so a fully masked row gives uniform weights rather than NaN.
@@ -665,7 +665,10 @@ def attention_browser(
             raise ValueError(f"queries[{i}] is empty: give at least one (word, weights, note)")
         views = []
         for word, weights, note in items:
-            overlay = picture(to_png(attention_overlay(image, weights), scale))
+            overlay = picture(
+                to_png(attention_overlay(image, weights), scale),
+                f"the scene “{caption}” with the attention of “{word}” as a glow over it",
+            )
             label = widgets.HTML(f"<b>{html.escape(word)}</b>: {html.escape(note)}")
             views.append(widgets.VBox([overlay, label]))
         words = [word for word, _, _ in items]

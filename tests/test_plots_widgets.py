@@ -130,18 +130,24 @@ def test_toolkit_rejects_bad_input(call, error, words):
         call(ipywidgets)
 
 
-def test_picture_keeps_the_size_it_was_rendered_at():
-    shown = widgets.picture(widgets.to_png(np.zeros((4, 6)), scale=3))
-    assert (shown.layout.width, shown.layout.height) == ("18px", "12px")
+def test_picture_keeps_the_size_it_was_rendered_at_and_has_alt_text():
+    shown = widgets.picture(widgets.to_png(np.zeros((4, 6)), scale=3), 'a "black" strip')
+    assert 'width="18" height="12"' in shown.value
+    assert 'alt="a &quot;black&quot; strip"' in shown.value
+    assert shown.value.startswith('<img src="data:image/png;base64,')
 
 
 @pytest.mark.parametrize(
-    ("png", "error", "words"),
+    ("png", "alt", "error", "words"),
     [
-        ("not bytes", TypeError, "png must be PNG bytes"),
-        (b"not a png", ValueError, "could not read"),
+        ("not bytes", "a digit", TypeError, "png must be PNG bytes"),
+        (b"not a png", "a digit", ValueError, "could not read"),
+        (None, "", ValueError, "alt must say what the image shows"),
+        (None, "  ", ValueError, "alt must say what the image shows"),
+        (None, None, ValueError, "alt must say what the image shows"),
     ],
 )
-def test_picture_rejects_what_is_not_a_png(png, error, words):
+def test_picture_rejects_bad_input(png, alt, error, words):
+    png = widgets.to_png(np.zeros((4, 6))) if png is None else png
     with pytest.raises(error, match=words):
-        widgets.picture(png)
+        widgets.picture(png, alt)
