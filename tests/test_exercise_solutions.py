@@ -10,6 +10,7 @@ makes them disagree fails here in seconds, without executing the chapters.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import json
@@ -32,6 +33,11 @@ FENCED = re.compile(r"```python\n(.*?)```", re.S)
 INLINE = re.compile(r"`([A-Za-z_]\w* = [^`]+)`")
 
 
+def _last_expression(source: str) -> str:
+    """The source of a cell's last statement, the check call (it may span several lines)."""
+    return ast.get_source_segment(source, ast.parse(source).body[-1])
+
+
 def _exercises() -> dict[str, dict[str, str]]:
     """Map each exercise label to its solution code and its self-check expression."""
     found: dict[str, dict[str, str]] = {}
@@ -51,7 +57,7 @@ def _exercises() -> dict[str, dict[str, str]]:
                     "notebook": path.name,
                     "fenced": "\n".join(FENCED.findall(body)),
                     "inline": "\n".join(INLINE.findall(body)),
-                    "check": check.strip().splitlines()[-1],
+                    "check": _last_expression(check),
                 }
     return found
 
@@ -157,7 +163,7 @@ def _pca() -> dict[str, Any]:
     test = datasets.load("mnist5k", split="test")
     return {
         "PCA": PCA,
-        "train": SimpleNamespace(images=train.images[:300]),
+        "train": SimpleNamespace(images=train.images[:1000]),
         "test": SimpleNamespace(images=test.images[:100]),
     }
 
