@@ -223,8 +223,8 @@ def build_text_encoder(
     ``vectorizer`` (an adapted ``keras.layers.TextVectorization`` with integer output) is
     given, a batch of raw strings. The output has shape ``(batch, embedding_dim)``; the
     embedding table is the layer named ``"embedding"``. The mean is
-    ``attention.MaskedMean``, so a text without a known word gives the zero vector (not
-    NaN), and a saved model loads once ``crossmodal_helpers.attention`` is imported.
+    ``attention.MaskedMean``, so an empty text (all padding) gives the zero vector, not
+    NaN; a saved model loads once ``crossmodal_helpers.attention`` is imported.
     """
     vocab_size = check_count(vocab_size, "vocab_size")
     embedding_dim = check_width(embedding_dim, "embedding_dim")
