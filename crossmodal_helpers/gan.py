@@ -239,12 +239,12 @@ class GAN(keras.Model):
         return list(self.trackers.values())
 
     def fit(self, x: Any = None, *args: Any, **kwargs: Any) -> keras.callbacks.History:
-        """Train the two players on ``images`` or, conditional, ``[images, conditions]``.
+        """Train both players on ``images``, or ``[images, conditions]`` if conditional.
 
-        As ``keras.Model.fit``, after checking NumPy input: the images must be a batch in
-        [0, 1] without NaN (:func:`~crossmodal_helpers._checks.check_images`), the conditions
-        finite numbers with one row per image. A ``tf.data.Dataset`` or other data source
-        is passed on unchecked: its batches are tensors inside training.
+        As ``keras.Model.fit``, after checking NumPy input: the images must be a batch
+        with values in [0, 1] and no NaN, the conditions finite numbers with one row per
+        image. A ``tf.data.Dataset`` or other data source is passed on unchecked: its
+        batches are tensors inside training.
         """
         arrays = list(x) if isinstance(x, (list, tuple)) else [x]
         if all(isinstance(array, np.ndarray) for array in arrays):

@@ -35,12 +35,19 @@ VOCABULARY = fusion.word_vocabulary(WORDS)
 BAGS = fusion.bag_of_words(WORDS, VOCABULARY)
 
 
+def _encoders(width: int = 8) -> tuple:
+    """A small image encoder of 28×28 digits and a text encoder of the bags of words."""
+    return (
+        fusion.build_image_encoder((28, 28, 1), width),
+        fusion.build_text_encoder(len(VOCABULARY), width, hidden=width),
+    )
+
+
 @pytest.fixture(scope="module")
 def joint_model(keras):
     """A small fused model of 3 classes on 28×28 digits and bags of words."""
     return fusion.build_fused_model(
-        fusion.build_image_encoder((28, 28, 1), 8),
-        fusion.build_text_encoder(len(VOCABULARY), 8, hidden=8),
+        *_encoders(),
         fusion.make_fusion("concat"),
         fusion.build_head(3, hidden=8),
     )
@@ -54,8 +61,7 @@ def digit_cnn(keras):
 @pytest.fixture(scope="module")
 def bimodal(keras):
     return autoencoders.build_bimodal_autoencoder(
-        fusion.build_image_encoder((28, 28, 1), 8),
-        fusion.build_text_encoder(len(VOCABULARY), 8, hidden=8),
+        *_encoders(),
         code_dim=4,
         hidden=8,
         n_numbers=3,
@@ -64,11 +70,7 @@ def bimodal(keras):
 
 @pytest.fixture(scope="module")
 def dual_encoder(keras):
-    return retrieval.build_dual_encoder(
-        fusion.build_image_encoder((28, 28, 1), 4),
-        fusion.build_text_encoder(len(VOCABULARY), 4, hidden=4),
-        embed_dim=4,
-    )
+    return retrieval.build_dual_encoder(*_encoders(4), embed_dim=4)
 
 
 @pytest.fixture(scope="module")
@@ -225,11 +227,7 @@ def test_a_contrastive_batch_needs_two_pairs():
 
 
 def test_a_dual_encoder_trains_on_batches_of_at_least_two_pairs(keras):
-    dual = retrieval.build_dual_encoder(
-        fusion.build_image_encoder((28, 28, 1), 4),
-        fusion.build_text_encoder(len(VOCABULARY), 4, hidden=4),
-        embed_dim=4,
-    )
+    dual = retrieval.build_dual_encoder(*_encoders(4), embed_dim=4)
     dual.compile(optimizer="adam")
     before = [w.copy() for w in dual.get_weights()]
     _raises(ValueError, "batch_size", dual.fit, [DIGITS, BAGS], batch_size=1, verbose=0)
