@@ -9,7 +9,8 @@ Introduced in chapter 6. The chapter writes the attention function out in NumPy 
   to show why it attends to nothing, and :class:`AttentionPooling`, its repair;
 - :class:`PositionalEmbedding` and :class:`TransformerBlock` (multi-head self-attention,
   feed-forward network, residual connections, layer normalisation) and
-  :func:`build_transformer_classifier`;
+  :func:`build_transformer_classifier`, and :class:`MaskedMean`, the mean over the tokens
+  of a text that chapter 2's text encoder uses as well;
 - cross-attention between modalities: :func:`extract_patches`, :func:`grounding_queries`,
   :func:`build_grounding_model`, :func:`pointing_hits` / :func:`pointing_accuracy`,
   :func:`attention_overlay` and the :func:`attention_browser` widget.
@@ -147,6 +148,29 @@ def scaled_dot_product_attention_ops(q, k, v, mask=None):
 
 
 # --------------------------------------------------------------------------- Keras layers
+
+
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class MaskedMean(keras.layers.GlobalAveragePooling1D):
+    """The mean of a sequence's vectors over its unmasked steps; an empty one gives zeros.
+
+    Introduced in chapter 2 (the mean of a text's word vectors in
+    ``text.build_text_encoder``) and used again in chapter 6 by
+    :func:`build_transformer_classifier`. Keras' ``GlobalAveragePooling1D`` divides the
+    sum by the number of unmasked steps, which is 0 for an empty text, so its output is
+    NaN; this layer divides by max(count, 1), so an empty text gives the zero vector and
+    every other text the same mean as before.
+    """
+
+    def call(self, inputs: Tensor, mask: Tensor | None = None) -> Tensor:
+        if mask is None:
+            return super().call(inputs)
+        channels_last = self.data_format == "channels_last"
+        steps_axis = 1 if channels_last else 2
+        keep = ops.cast(ops.expand_dims(mask, 2 if channels_last else 1), "bool")
+        total = ops.sum(ops.where(keep, inputs, 0), axis=steps_axis, keepdims=self.keepdims)
+        count = ops.sum(ops.cast(keep, inputs.dtype), axis=steps_axis, keepdims=self.keepdims)
+        return total / ops.maximum(count, 1)
 
 
 @keras.saving.register_keras_serializable(package="crossmodal_helpers")
@@ -339,7 +363,8 @@ def build_transformer_classifier(
     (an adapted ``keras.layers.TextVectorization`` with ``output_sequence_length =
     max_length``) is given — go through a :class:`PositionalEmbedding`, one
     :class:`TransformerBlock` (layer name ``"transformer"``), the mean over the non-padding
-    positions, dropout and a softmax over ``n_classes``. Compile it yourself.
+    positions (:class:`MaskedMean`: zeros for a text without tokens), dropout and a
+    softmax over ``n_classes``. Compile it yourself.
     """
     vocab_size = check_count(vocab_size, "vocab_size", minimum=2)
     n_classes = check_count(n_classes, "n_classes", minimum=2)
@@ -348,7 +373,7 @@ def build_transformer_classifier(
     inputs, ids = token_input(vocab_size, vectorizer=vectorizer, length=max_length)
     x = PositionalEmbedding(max_length, vocab_size, d_model, name="embedding")(ids)
     x = TransformerBlock(d_model, num_heads, ff_dim, dropout, name="transformer")(x)
-    x = keras.layers.GlobalAveragePooling1D(name="mean_of_tokens")(x)
+    x = MaskedMean(name="mean_of_tokens")(x)
     x = keras.layers.Dropout(dropout, name="dropout")(x)
     outputs = keras.layers.Dense(n_classes, activation="softmax", name="classes")(x)
     return keras.Model(inputs, outputs, name="transformer_classifier")

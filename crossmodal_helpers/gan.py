@@ -42,6 +42,7 @@ from crossmodal_helpers._checks import (
     check_flag,
     check_fraction,
     check_images,
+    check_model_inputs,
     check_texts,
     check_width,
 )
@@ -236,6 +237,29 @@ class GAN(keras.Model):
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
         return list(self.trackers.values())
+
+    def fit(self, x: Any = None, *args: Any, **kwargs: Any) -> keras.callbacks.History:
+        """Train both players on ``images``, or ``[images, conditions]`` if conditional.
+
+        As ``keras.Model.fit``, after checking NumPy input: the images must be a batch
+        with values in [0, 1] and no NaN, the conditions finite numbers with one row per
+        image. A ``tf.data.Dataset`` or other data source is passed on unchecked: its
+        batches are tensors inside training.
+        """
+        arrays = list(x) if isinstance(x, (list, tuple)) else [x]
+        if all(isinstance(array, np.ndarray) for array in arrays):
+            if len(arrays) != 1 + self.conditional:
+                expected = "[images, conditions]" if self.conditional else "images"
+                raise ValueError(f"x must be {expected}, got {len(arrays)} arrays")
+            images = check_images(arrays[0], name="images")
+            if self.conditional:
+                conditions = check_model_inputs(arrays[1], "conditions")
+                if len(conditions) != len(images):
+                    raise ValueError(
+                        f"conditions must have one row per image ({len(images)}), "
+                        f"got {len(conditions)}"
+                    )
+        return super().fit(x, *args, **kwargs)
 
     def train_step(self, data: Tensor | tuple[Tensor, ...]) -> dict[str, Tensor]:
         inputs = keras.utils.unpack_x_y_sample_weight(data)[0]

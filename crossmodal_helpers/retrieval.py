@@ -36,6 +36,7 @@ from crossmodal_helpers._checks import (
     check_count,
     check_flag,
     check_images,
+    check_model_inputs,
     check_number,
     check_numeric_array,
     check_positive,
@@ -216,11 +217,57 @@ class DualEncoder(keras.Model):
             loss = loss + ops.sum(self.losses)
         return loss
 
+    def _check_inputs(self, values: Any, name: str, encoder: keras.Model) -> np.ndarray:
+        """``values`` checked for ``encoder``: finite numbers (images in [0, 1]) of its shape."""
+        if not isinstance(values, np.ndarray):
+            raise TypeError(f"{name} must be a NumPy array, got {type(values).__name__}")
+        array = check_model_inputs(values, name)
+        expected = tuple(encoder.inputs[0].shape[1:])
+        if array.ndim != 1 + len(expected) or any(
+            size is not None and size != got
+            for size, got in zip(expected, array.shape[1:], strict=True)
+        ):
+            raise ValueError(
+                f"{name} must have shape (N, {', '.join(str(size) for size in expected)}) "
+                f"for the {encoder.name} encoder, got {array.shape}"
+            )
+        return array.astype(np.float32, copy=False)
+
+    def fit(
+        self, x: Any = None, y: Any = None, batch_size: int | None = None, *args: Any, **kwargs: Any
+    ) -> keras.callbacks.History:
+        """Train both encoders on the pairs ``x = [images, texts]``; no targets are needed.
+
+        As ``keras.Model.fit``, after checking the arguments: ``batch_size`` must be at
+        least 2, since a batch of one pair has no other pair to contrast with and its loss
+        is 0 whatever the encoders do, and NumPy input is checked as by
+        :meth:`encode_images` and :meth:`encode_texts` (at least 2 pairs, one text per
+        image). A ``tf.data.Dataset`` or other data source is passed on unchecked. When
+        the number of pairs leaves a last batch of one, that batch's loss is 0: it adds no
+        gradient and pulls the epoch's mean loss down a little.
+        """
+        if batch_size is not None:
+            check_count(batch_size, "batch_size", minimum=2)
+        arrays = list(x) if isinstance(x, (list, tuple)) else [x]
+        if all(isinstance(array, np.ndarray) for array in arrays):
+            if len(arrays) != 2:
+                raise ValueError(f"x must be [images, texts], got {len(arrays)} arrays")
+            images = self._check_inputs(arrays[0], "images", self.image_encoder)
+            texts = self._check_inputs(arrays[1], "texts", self.text_encoder)
+            if len(images) != len(texts):
+                raise ValueError(
+                    f"texts must have one row per image ({len(images)}), got {len(texts)}"
+                )
+            if len(images) < 2:
+                raise ValueError(
+                    f"x must hold at least 2 pairs (one pair has nothing to contrast with), "
+                    f"got {len(images)}"
+                )
+        return super().fit(x, y, batch_size, *args, **kwargs)
+
     def _encode(
-        self, embed: Callable[[np.ndarray], Tensor], inputs: Any, batch_size: int
+        self, embed: Callable[[np.ndarray], Tensor], inputs: np.ndarray, batch_size: int
     ) -> np.ndarray:
-        batch_size = check_count(batch_size, "batch_size")
-        inputs = np.asarray(inputs, dtype=np.float32)
         parts = [
             ops.convert_to_numpy(embed(inputs[start : start + batch_size]))
             for start in range(0, len(inputs), batch_size)
@@ -228,11 +275,21 @@ class DualEncoder(keras.Model):
         return np.concatenate(parts) if parts else np.zeros((0, self.embed_dim), np.float32)
 
     def encode_images(self, images: Any, batch_size: int = 256) -> np.ndarray:
-        """Unit vectors of images as a NumPy array (len(images), embed_dim)."""
+        """Unit vectors of images as a NumPy array (len(images), embed_dim).
+
+        ``images`` is a NumPy array of the image encoder's input shape, values in [0, 1].
+        """
+        batch_size = check_count(batch_size, "batch_size")
+        images = self._check_inputs(images, "images", self.image_encoder)
         return self._encode(self.embed_images, images, batch_size)
 
     def encode_texts(self, texts: Any, batch_size: int = 256) -> np.ndarray:
-        """Unit vectors of text features as a NumPy array (len(texts), embed_dim)."""
+        """Unit vectors of text features as a NumPy array (len(texts), embed_dim).
+
+        ``texts`` is a NumPy array of the text encoder's input shape (e.g. bags of words).
+        """
+        batch_size = check_count(batch_size, "batch_size")
+        texts = self._check_inputs(texts, "texts", self.text_encoder)
         return self._encode(self.embed_texts, texts, batch_size)
 
 

@@ -224,17 +224,21 @@ def build_text_encoder(
     of padded token-id sequences (0 = padding, masked out of the mean), or, when
     ``vectorizer`` (an adapted ``keras.layers.TextVectorization`` with integer output) is
     given, a batch of raw strings. The output has shape ``(batch, embedding_dim)``; the
-    embedding table is the layer named ``"embedding"``.
+    embedding table is the layer named ``"embedding"``. The mean is
+    ``attention.MaskedMean``, so an empty text (all padding) gives the zero vector, not
+    NaN; a saved model loads once ``crossmodal_helpers.attention`` is imported.
     """
     vocab_size = check_count(vocab_size, "vocab_size")
     embedding_dim = check_width(embedding_dim, "embedding_dim")
     import keras
 
+    from crossmodal_helpers.attention import MaskedMean  # a Keras module: imported on use
+
     inputs, ids = token_input(vocab_size, vectorizer=vectorizer)
     vectors = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(
         ids
     )
-    pooled = keras.layers.GlobalAveragePooling1D(name="mean_of_words")(vectors)
+    pooled = MaskedMean(name="mean_of_words")(vectors)
     return keras.Model(inputs, pooled, name=name)
 
 

@@ -35,12 +35,19 @@ VOCABULARY = fusion.word_vocabulary(WORDS)
 BAGS = fusion.bag_of_words(WORDS, VOCABULARY)
 
 
+def _encoders(width: int = 8) -> tuple:
+    """A small image encoder of 28×28 digits and a text encoder of the bags of words."""
+    return (
+        fusion.build_image_encoder((28, 28, 1), width),
+        fusion.build_text_encoder(len(VOCABULARY), width, hidden=width),
+    )
+
+
 @pytest.fixture(scope="module")
 def joint_model(keras):
     """A small fused model of 3 classes on 28×28 digits and bags of words."""
     return fusion.build_fused_model(
-        fusion.build_image_encoder((28, 28, 1), 8),
-        fusion.build_text_encoder(len(VOCABULARY), 8, hidden=8),
+        *_encoders(),
         fusion.make_fusion("concat"),
         fusion.build_head(3, hidden=8),
     )
@@ -54,11 +61,23 @@ def digit_cnn(keras):
 @pytest.fixture(scope="module")
 def bimodal(keras):
     return autoencoders.build_bimodal_autoencoder(
-        fusion.build_image_encoder((28, 28, 1), 8),
-        fusion.build_text_encoder(len(VOCABULARY), 8, hidden=8),
+        *_encoders(),
         code_dim=4,
         hidden=8,
         n_numbers=3,
+    )
+
+
+@pytest.fixture(scope="module")
+def dual_encoder(keras):
+    return retrieval.build_dual_encoder(*_encoders(4), embed_dim=4)
+
+
+@pytest.fixture(scope="module")
+def digit_gan(keras):
+    return gan.GAN(
+        gan.build_generator(8, width=4, image_shape=(28, 28, 1)),
+        gan.build_discriminator((28, 28, 1), width=4, hidden=8),
     )
 
 
@@ -101,8 +120,11 @@ def test_a_batch_of_one_keeps_its_shape():
 BAD_PIXELS = {"0-255": DIGITS * 255, "NaN": np.where(DIGITS > 0.5, np.nan, DIGITS)}
 
 
-def _pixel_entry_points(model, cnn, bimodal):
+def _pixel_entry_points(model, cnn, bimodal, dual, digit_gan):
     return {
+        "DualEncoder.encode_images": dual.encode_images,
+        "DualEncoder.fit": lambda x: dual.fit([x, BAGS], batch_size=3, verbose=0),
+        "GAN.fit": lambda x: digit_gan.fit(x, batch_size=3, verbose=0),
         "fusion.fit_classifier": lambda x: fusion.fit_classifier(model, [x, BAGS], LABELS),
         "fusion.predict_pairs": lambda x: fusion.predict_pairs(model, x, BAGS),
         "fusion.accuracy_grid": lambda x: fusion.accuracy_grid(
@@ -117,12 +139,16 @@ def _pixel_entry_points(model, cnn, bimodal):
 
 
 @pytest.mark.parametrize("pixels", BAD_PIXELS.values(), ids=BAD_PIXELS)
-def test_images_outside_0_1_or_with_nan_are_rejected(joint_model, digit_cnn, bimodal, pixels):
-    for name, call in _pixel_entry_points(joint_model, digit_cnn, bimodal).items():
+def test_images_outside_0_1_or_with_nan_are_rejected(
+    joint_model, digit_cnn, bimodal, dual_encoder, digit_gan, pixels
+):
+    entry_points = _pixel_entry_points(joint_model, digit_cnn, bimodal, dual_encoder, digit_gan)
+    for name, call in entry_points.items():
         with pytest.raises(ValueError, match=r"images|inputs\[0\]") as caught:
             call(pixels)
         assert "[0, 1]" in str(caught.value) or "NaN" in str(caught.value), name
-    assert not joint_model.compiled and not digit_cnn.compiled  # nothing was trained
+    models = (joint_model, digit_cnn, dual_encoder, digit_gan)
+    assert not any(model.compiled for model in models)  # nothing was trained
 
 
 # ----------------------------------------------------------------- labels out of range
@@ -198,6 +224,62 @@ def test_a_contrastive_batch_needs_two_pairs():
     _raises(ValueError, "similarity", retrieval.info_nce_loss, np.ones((1, 1)))
     _raises(ValueError, "similarity", retrieval.check_similarity_batch, np.ones((1, 1)))
     assert float(retrieval.info_nce_loss(np.eye(2))) > 0
+
+
+def test_a_dual_encoder_trains_on_batches_of_at_least_two_pairs(keras):
+    dual = retrieval.build_dual_encoder(*_encoders(4), embed_dim=4)
+    dual.compile(optimizer="adam")
+    before = [w.copy() for w in dual.get_weights()]
+    _raises(ValueError, "batch_size", dual.fit, [DIGITS, BAGS], batch_size=1, verbose=0)
+    _raises(ValueError, "at least 2 pairs", dual.fit, [DIGITS[:1], BAGS[:1]], verbose=0)
+    _raises(ValueError, "texts", dual.fit, [DIGITS, BAGS[:5]], verbose=0)
+    for now, then in zip(dual.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(now, then)  # nothing was trained
+    history = dual.fit([DIGITS, BAGS], batch_size=2, epochs=1, verbose=0)
+    assert history.history["loss"][0] > 0
+
+
+def test_a_dual_encoder_encodes_only_inputs_of_its_encoders_shape(dual_encoder):
+    _raises(ValueError, "images", dual_encoder.encode_images, DIGITS[0])  # one image
+    _raises(ValueError, "texts", dual_encoder.encode_texts, BAGS[:, :-1])
+    _raises(ValueError, "texts", dual_encoder.encode_texts, np.where(BAGS > 0, np.nan, BAGS))
+    _raises(TypeError, "texts", dual_encoder.encode_texts, ["one", "two"])
+    assert dual_encoder.encode_texts(BAGS).shape == (6, 4)
+
+
+def test_a_conditional_gan_checks_its_conditions(keras):
+    conditional = gan.GAN(
+        gan.build_generator(8, condition_dim=3, width=4, image_shape=(28, 28, 1)),
+        gan.build_discriminator((28, 28, 1), width=4, hidden=8, condition_dim=3),
+    )
+    conditions = np.eye(3)[LABELS]
+    _raises(ValueError, "conditions", conditional.fit, [DIGITS, conditions * np.nan])
+    _raises(ValueError, "conditions", conditional.fit, [DIGITS, conditions[:5]])
+    _raises(ValueError, "[images, conditions]", conditional.fit, DIGITS)
+    _raises(ValueError, "[0, 1]", conditional.fit, [DIGITS * 255, conditions])
+    assert not conditional.compiled
+
+
+def test_a_masked_mean_over_an_empty_text_is_zero_not_nan(keras):
+    encoder = text.build_text_encoder(10, 4)
+    ids = np.array([[0, 0, 0], [3, 0, 0], [3, 5, 0]])
+    table = encoder.get_layer("embedding").get_weights()[0]
+    np.testing.assert_allclose(
+        encoder.predict(ids, verbose=0), [np.zeros(4), table[3], (table[3] + table[5]) / 2],
+        rtol=1e-6,
+    )  # fmt: skip
+    vectorizer = keras.layers.TextVectorization(output_sequence_length=4)
+    vectorizer.adapt(["one two", "three"])
+    strings = text.build_text_encoder(10, 4, vectorizer=vectorizer)
+    np.testing.assert_array_equal(
+        strings.predict(np.array(["", "one"], dtype=object), verbose=0)[:1], np.zeros((1, 4))
+    )
+    transformer = attention.build_transformer_classifier(
+        10, 3, max_length=3, d_model=4, num_heads=2, ff_dim=4
+    )
+    probabilities = transformer.predict(ids, verbose=0)
+    assert np.isfinite(probabilities).all()
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
 
 def test_attention_needs_at_least_one_feature():

@@ -1,7 +1,8 @@
 """Models built with the package's Keras classes load in a fresh Python process.
 
 One subprocess builds a small model with the custom classes of each module about Keras
-(fusion, attention, gan, retrieval), trains it a little, saves it as ``.keras`` and records
+(fusion, attention, gan, retrieval) and a text classifier of chapter 2, whose mean of
+word vectors is ``attention.MaskedMean``, trains it a little, saves it as ``.keras`` and records
 its outputs; a second subprocess, which has never built any of them, imports the modules,
 loads every file with ``keras.models.load_model`` and computes the same outputs again.
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crossmodal_helpers import attention, fusion, gan, retrieval
+from crossmodal_helpers import attention, fusion, gan, retrieval, text
 
 import keras
 
@@ -33,7 +34,8 @@ rng = np.random.default_rng(0)
 images = rng.random((6, 12, 12, 1)).astype("float32")
 words = rng.random((6, 5)).astype("float32")
 tokens = rng.integers(0, 10, size=(6, 7))
-tokens[:, 0] = 1  # every text has a token; zeros are padding
+tokens[:, 0] = 1  # zeros are padding
+tokens[5] = 0  # an empty text: its mean of token vectors is zeros, not NaN
 sequence = rng.normal(size=(6, 7, 4)).astype("float32")
 noise = gan.noise(6, 8, seed=1)
 small_images = images[:, 2:10, 2:10]
@@ -42,7 +44,7 @@ small_images = images[:, 2:10, 2:10]
 def outputs(name, model):
     if name.startswith("fusion"):
         return {"predictions": model.predict([images, words], verbose=0)}
-    if name == "attention_transformer":
+    if name in ("attention_transformer", "text_classifier"):
         return {"predictions": model.predict(tokens, verbose=0)}
     if name == "attention_pooling":
         with warnings.catch_warnings():  # SingleUnitAttention's one-unit softmax
@@ -96,6 +98,9 @@ models["attention_transformer"] = attention.build_transformer_classifier(
 )
 models["attention_transformer"].compile(optimizer="adam", loss="sparse_categorical_crossentropy")
 models["attention_transformer"].fit(tokens, labels, epochs=1, verbose=0)
+models["text_classifier"] = text.build_text_classifier(10, 3, embedding_dim=4)
+models["text_classifier"].compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+models["text_classifier"].fit(tokens, labels, epochs=1, verbose=0)
 query, values = keras.Input((7, 4)), keras.Input((7, 4))
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -150,7 +155,11 @@ CLASSES = {
     "fusion_attention": ("Functional", ("AttentionFusion", "ModalityDropout")),
     "fusion_concat": ("Functional", ("ConcatFusion", "ModalityDropout")),
     "fusion_late": ("Functional", ("InferenceMode", "LateFusion")),
-    "attention_transformer": ("Functional", ("PositionalEmbedding", "TransformerBlock")),
+    "attention_transformer": (
+        "Functional",
+        ("MaskedMean", "PositionalEmbedding", "TransformerBlock"),
+    ),
+    "text_classifier": ("Functional", ("MaskedMean",)),
     "attention_pooling": ("Functional", ("AttentionPooling", "SingleUnitAttention")),
     "gan": ("GAN", ("GAN",)),
     "retrieval": ("DualEncoder", ("DualEncoder",)),
