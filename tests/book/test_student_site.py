@@ -13,6 +13,9 @@ import functools
 import posixpath
 import re
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
@@ -180,3 +183,37 @@ def test_the_wrong_links_are_recognised():
     assert _wrong(page, f"{REPOSITORY}/tree/{BRANCH}") is None
     assert _wrong(page, f"{STUDENT_SITE}notebooks/01_crossmodal_data.html") is None
     assert _wrong(page, "../_sources/notebooks/01_crossmodal_data.ipynb") is None
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def student_url() -> Iterator[str]:
+    """The student website served on 127.0.0.1, as a reader's browser would load it."""
+    handler = functools.partial(_QuietHandler, directory=str(_edition() / "html"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_in_a_browser_no_link_leads_to_a_solution(browser, student_url):
+    """Every link of every chapter page, as the browser has it after the scripts ran."""
+    page = browser.new_page()
+    checked = 0
+    for notebook in NOTEBOOKS:
+        html = SITE / "notebooks" / f"{notebook.stem}.html"
+        page.goto(f"{student_url}/notebooks/{html.name}", wait_until="load")
+        links = page.eval_on_selector_all(
+            "a[href]", "anchors => anchors.map(a => a.getAttribute('href'))"
+        )
+        for link in links:
+            why = _wrong(html, link)
+            assert why is None, f"{html.name} links to {why}: {link}"
+        assert page.locator(".solution, .tag_solution").count() == 0, html.name
+        checked += len(links)
+    page.close()
+    assert checked > 11 * 20
