@@ -35,6 +35,7 @@ _SUBMODULES = (
     "grading",
     "metrics",
     "plots",
+    "real_reports",
     "results",
     "retrieval",
     "runtime",

@@ -293,6 +293,22 @@ MODEL_ROWS: tuple[ModelRow, ...] = (
         "F1",
         "inconsistency",
     ),
+    ModelRow(
+        "09_case_study",
+        "people, places, events (real emoji)",
+        "image + name (late fusion)",
+        "entity_category_accuracy_fused",
+        "accuracy (5-fold CV)",
+        "entity_fused",
+    ),
+    ModelRow(
+        "09_case_study",
+        "mismatched emoji names (hard)",
+        "linear dual encoder (CCA)",
+        "mismatch_auc_hard",
+        "AUC",
+        "mismatch_dual",
+    ),
 )
 
 #: The columns of :func:`model_table`. Introduced in chapter 10.

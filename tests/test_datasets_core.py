@@ -16,7 +16,16 @@ from crossmodal_helpers import datasets
 from crossmodal_helpers.datasets import _cache
 from crossmodal_helpers.datasets._core import Dataset, assign_splits, split_indices
 
-NAMES = ["rotten_tomatoes", "mnist5k", "digits", "photos", "digit_pairs", "emoji_pairs", "shapes"]
+NAMES = [
+    "rotten_tomatoes",
+    "mnist5k",
+    "digits",
+    "photos",
+    "digit_pairs",
+    "emoji_pairs",
+    "shapes",
+    "emoji_entities",
+]
 HEAVY = ("tensorflow", "keras", "sklearn", "skimage", "PIL", "mlxtend", "emoji", "scattertext")
 
 

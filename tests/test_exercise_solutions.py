@@ -261,6 +261,7 @@ STATE: dict[str, tuple[Callable[..., dict[str, Any]], str]] = {
     "ex-ch09-entity-f1": (dict, "fenced"),
     "ex-ch09-base-rate": (dict, "fenced"),
     "ex-ch09-chance": (dict, "fenced"),
+    "ex-ch09-chance-levels": (dict, "fenced"),
     "ex-ch10-chance": (dict, "fenced"),
     "ex-ch10-interval": (dict, "fenced"),
     "ex-ch10-auc": (dict, "fenced"),

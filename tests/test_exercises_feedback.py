@@ -522,6 +522,16 @@ def _ch09_chance() -> Case:
     )
 
 
+def _ch09_chance_levels() -> Case:
+    counts = list(exercises.ch09.CATEGORY_COUNTS.values())
+    shares = [n / sum(counts) for n in counts]
+    return Case(
+        exercises.ch09.proportional_chance,
+        sum(p * p for p in shares),
+        [(max(shares), "most common"), (1 / 6, "equally often")],
+    )
+
+
 # --------------------------------------------------------------------------- chapter 10
 
 
@@ -654,6 +664,7 @@ CASES: dict[str, Callable[[], Case]] = {
     "ch09.entity_f1_by_hand": _ch09_f1,
     "ch09.base_rate": _ch09_base_rate,
     "ch09.why_chance": _ch09_chance,
+    "ch09.proportional_chance": _ch09_chance_levels,
     "ch10.chance_recall": _ch10_chance,
     "ch10.recall_interval": _ch10_interval,
     "ch10.detection_auc": _ch10_auc,

@@ -18,6 +18,7 @@ name                 modalities      source
 ``digit_pairs``      image + text    digits with generated descriptions ("six plus one")
 ``emoji_pairs``      image + text    OpenMoji images with their Unicode names
 ``shapes``           image + text    generated scenes with captions, boxes and token tags
+``emoji_entities``   image + text    emoji_pairs' people, places, events and flags
 ===================  ==============  =====================================================
 
 Splits are seeded and deterministic (70/15/15 train/val/test by default), stratified by
@@ -55,6 +56,7 @@ _REGISTRY = {
     "digit_pairs": "digit_pairs",
     "emoji_pairs": "emoji_pairs",
     "shapes": "shapes",
+    "emoji_entities": "emoji_entities",
 }
 
 __all__ = [

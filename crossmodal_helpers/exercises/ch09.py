@@ -55,6 +55,16 @@ CHANCE_OPTIONS = (
     "the images are too noisy",
 )
 
+#: Items per category in exercise 'Three kinds of chance' (those of ``emoji_entities``).
+CATEGORY_COUNTS = {
+    "person: role": 34,
+    "person: activity": 36,
+    "place: building": 33,
+    "place: landscape": 34,
+    "event": 21,
+    "flag": 40,
+}
+
 
 def _token_f1(true: list[str], predicted: list[str]) -> float:
     pairs = list(zip(true, predicted, strict=True))
@@ -123,3 +133,24 @@ def why_chance(answer: Any) -> Feedback:
             "is the claim that the two belong together"
         ),
     )
+
+
+@self_check
+def proportional_chance(answer: Any) -> Feedback:
+    """Check exercise 'Three kinds of chance': accuracy of guessing with the class shares."""
+    hint = (
+        "an item of category k is guessed right with probability p_k (the share of k), and "
+        "is of category k with probability p_k: add p_k × p_k over the categories"
+    )
+    got = as_number(answer, "accuracy", hint)
+    counts = list(CATEGORY_COUNTS.values())
+    shares = [n / sum(counts) for n in counts]
+    expected = sum(p * p for p in shares)
+    mistakes = {
+        max(shares): "that is always guessing the most common category",
+        1 / len(shares): "that is guessing every category equally often",
+    }
+    for value, why in mistakes.items():
+        if abs(got - value) < 1e-3:
+            return Feedback(False, why, hint)
+    return compare_number(got, expected, name="accuracy", hint=hint, rel_tol=1e-3)

@@ -31,7 +31,14 @@ FLOORS = {
     "06_attention": {"pointing_accuracy": 0.80},
     "07_gans": {"cgan_requested_digit_accuracy": 0.80},
     "08_retrieval": {"shapes_t2i_r1": 0.50},
-    "09_case_study": {"inconsistency_f1_crossmodal": 0.85, "entity_f1": 0.95},
+    "09_case_study": {
+        "inconsistency_f1_crossmodal": 0.85,
+        "entity_f1": 0.95,
+        "entity_category_accuracy_image": 0.5,
+        "entity_category_accuracy_name": 0.5,
+        "entity_category_accuracy_fused": 0.65,
+        "mismatch_auc_easy": 0.7,
+    },
     "10_challenges": {"misaligned_0_t2i_r1": 0.45, "misaligned_50_detection_auc": 0.85},
 }
 
@@ -768,6 +775,36 @@ def test_single_modality_detectors_guess_and_the_modular_checker_beats_joint_fus
         assert abs(r[f"detection_accuracy_{name}"] - 0.5) < 0.05, name
     assert r["detection_accuracy_crossmodal"] > r["detection_accuracy_joint"] + 0.2
     assert r["inconsistency_f1_crossmodal"] > r["inconsistency_f1_joint"]
+
+
+def test_real_emoji_categories_beat_chance_and_fusion_beats_either_model():
+    """Chapter 9.6: image and name models at least twice the majority guess; the fused
+    model's paired gain over the better single model has an interval above zero."""
+    r = _load("09_case_study")["results"]
+    for name in ("image", "name", "fused"):
+        assert r[f"entity_category_accuracy_{name}"] > 2 * r["entity_category_chance"], name
+    assert r["entity_category_accuracy_fused"] > max(
+        r["entity_category_accuracy_image"], r["entity_category_accuracy_name"]
+    )
+    assert r["entity_fused_gain_low"] > 0
+
+
+def test_real_emoji_flags_and_roles_are_easy_for_pixels_and_flags_for_names():
+    """Chapter 9.6: the image model does better than its average on flags and roles; the
+    name model on flags (the "flag:" prefix) and worse than its average on roles."""
+    r = _load("09_case_study")["results"]
+    for category in ("flag", "person_role"):
+        assert r[f"entity_accuracy_image_{category}"] > r["entity_category_accuracy_image"]
+    assert r["entity_accuracy_name_flag"] > r["entity_category_accuracy_name"]
+    assert r["entity_accuracy_name_person_role"] < r["entity_category_accuracy_name"]
+
+
+def test_mismatch_detection_ranks_shapes_above_easy_above_hard_real_negatives():
+    """Chapter 9.6: AUC of the shapes checker > easy emoji negatives > hard emoji
+    negatives, each step with non-overlapping 95% bootstrap intervals."""
+    r = _load("09_case_study")["results"]
+    assert r["mismatch_auc_shapes_low"] > r["mismatch_auc_easy_high"]
+    assert r["mismatch_auc_easy_low"] > r["mismatch_auc_hard_high"]
 
 
 def test_misaligned_training_pairs_hurt_retrieval_and_filtering_recovers_some():
