@@ -139,8 +139,9 @@ def why_chance(answer: Any) -> Feedback:
 def proportional_chance(answer: Any) -> Feedback:
     """Check exercise 'Three kinds of chance': accuracy of guessing with the class shares."""
     hint = (
-        "an item of category k is guessed right with probability p_k (the share of k), and "
-        "is of category k with probability p_k: add p_k × p_k over the categories"
+        "an item of category k is named right only when the guess is k too: how likely is "
+        "that guess, how likely is an item to be of category k, and how do the categories "
+        "combine?"
     )
     got = as_number(answer, "accuracy", hint)
     counts = list(CATEGORY_COUNTS.values())
