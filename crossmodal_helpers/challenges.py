@@ -293,6 +293,22 @@ MODEL_ROWS: tuple[ModelRow, ...] = (
         "F1",
         "inconsistency",
     ),
+    ModelRow(
+        "13_pretraining",
+        "digits from 2 labels per class",
+        "CNN from scratch",
+        "scratch_accuracy_2",
+        "accuracy",
+        "fewlabel_scratch",
+    ),
+    ModelRow(
+        "13_pretraining",
+        "digits from 2 labels per class",
+        "SimCLR pretraining + fine-tuning",
+        "finetuned_accuracy_2",
+        "accuracy",
+        "simclr_finetuned",
+    ),
 )
 
 #: The columns of :func:`model_table`. Introduced in chapter 10.
