@@ -202,6 +202,7 @@ class SimCLR(keras.Model):
         if not self.projector.built:
             features = self.encoder.compute_output_shape(input_shape)
             self.projector.build((None, *tuple(features)[1:]))
+        self.built = True
 
     def call(self, images: Tensor, training: bool = False) -> Tensor:
         return self.encoder(images, training=training)
@@ -261,6 +262,8 @@ class SimCLR(keras.Model):
             x = check_images(x, name="x")
             if len(x) < 2:
                 raise ValueError(f"x must hold at least 2 images, got {len(x)}")
+            if not self.built:
+                self.build((None, *x.shape[1:]))
         return super().fit(x, None, batch_size, *args, **kwargs)
 
 

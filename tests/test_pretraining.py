@@ -233,3 +233,19 @@ def test_transfer_functions_check_their_arguments(pretraining, keras):
         pretraining.accuracy(None, images, np.arange(3))
     with pytest.raises(TypeError, match="encoder"):
         pretraining.embed(None, images)
+
+
+def test_a_saved_simclr_model_loads_with_the_same_encoder(pretraining, keras, tmp_path):
+    keras.utils.set_random_seed(0)
+    model = pretraining.SimCLR(_encoder(keras), temperature=0.3)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    images = RNG.random((8, 28, 28, 1)).astype("float32")
+    model.fit(images, epochs=1, batch_size=4, verbose=0)
+    model.save(tmp_path / "simclr.keras")
+    loaded = keras.models.load_model(tmp_path / "simclr.keras")
+    assert isinstance(loaded, pretraining.SimCLR) and loaded.temperature == 0.3
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded(images)),
+        keras.ops.convert_to_numpy(model(images)),
+        atol=1e-6,
+    )

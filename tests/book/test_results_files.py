@@ -934,10 +934,10 @@ def test_pretrained_beats_scratch_with_the_fewest_labels_in_every_seed():
 
 
 def test_the_lead_of_pretraining_is_smaller_with_the_most_labels():
-    """Chapter 13.4: with 50 labels per class the fine-tuned network leads by less, on
-    average over the seeds, than with 2."""
+    """Chapter 13.4: with 50 labels per class the fine-tuned network still leads on average
+    over the seeds, by less than with 2."""
     r = _ch13()
-    assert r["finetuned_gain_largest_mean"] < r["finetuned_gain_smallest_mean"]
+    assert 0 < r["finetuned_gain_largest_mean"] < r["finetuned_gain_smallest_mean"]
 
 
 def test_fine_tuning_beats_the_linear_probe_with_the_fewest_labels_in_every_seed():
