@@ -308,6 +308,20 @@ MODEL_ROWS: tuple[ModelRow, ...] = (
         "mismatch_auc_hard",
         "AUC",
         "mismatch_dual",
+        "13_pretraining",
+        "digits from 2 labels per class",
+        "CNN from scratch",
+        "scratch_accuracy_2",
+        "accuracy",
+        "fewlabel_scratch",
+    ),
+    ModelRow(
+        "13_pretraining",
+        "digits from 2 labels per class",
+        "SimCLR pretraining + fine-tuning",
+        "finetuned_accuracy_2",
+        "accuracy",
+        "simclr_finetuned",
     ),
 )
 

@@ -224,6 +224,23 @@ def _replicas() -> dict[str, Any]:
     }
 
 
+def _pretraining() -> dict[str, Any]:
+    import keras
+
+    from crossmodal_helpers import datasets, fusion, pretraining
+
+    train = datasets.load("mnist5k", split="train")
+    test = datasets.load("mnist5k", split="test")
+    return {
+        "keras": keras,
+        "fusion": fusion,
+        "pretraining": pretraining,
+        "IMAGE_SHAPE": train.images.shape[1:],
+        "train": SimpleNamespace(images=train.images[:300], labels=train.labels[:300]),
+        "test": SimpleNamespace(images=test.images[:100], labels=test.labels[:100]),
+    }
+
+
 #: The chapter state each solution needs, and which of its code to run ("fenced" or
 #: "inline"; a fenced block that trains a model is replaced by the inline answer).
 STATE: dict[str, tuple[Callable[..., dict[str, Any]], str]] = {
@@ -266,6 +283,9 @@ STATE: dict[str, tuple[Callable[..., dict[str, Any]], str]] = {
     "ex-ch10-interval": (dict, "fenced"),
     "ex-ch10-auc": (dict, "fenced"),
     "ex-ch10-best": (_model_table, "fenced"),
+    "ex-ch13-ntxent": (dict, "fenced"),
+    "ex-ch13-negatives": (dict, "fenced"),
+    "ex-ch13-control": (_pretraining, "fenced"),
     "ex-appendix-per-replica": (dict, "fenced"),
     "ex-appendix-linear-scaling": (dict, "fenced"),
     "ex-appendix-which-strategy": (dict, "fenced"),

@@ -581,6 +581,80 @@ def _ch10_best() -> Case:
     )
 
 
+# --------------------------------------------------------------------------- chapter 13
+
+
+def _ch13_nt_xent() -> Case:
+    ch13 = exercises.ch13
+    views = np.concatenate([ch13.VIEWS_FIRST, ch13.VIEWS_SECOND])
+    views = views / np.linalg.norm(views, axis=1, keepdims=True)
+    logits = views @ views.T / ch13.VIEWS_TEMPERATURE
+    n = len(ch13.VIEWS_FIRST)
+    partner = np.concatenate([np.arange(n, 2 * n), np.arange(n)])
+
+    def loss(mask: np.ndarray) -> float:
+        masked = np.where(mask, logits, -np.inf)
+        log_norm = np.log(np.exp(masked).sum(axis=1))
+        return float(np.mean(log_norm - logits[np.arange(2 * n), partner]))
+
+    every = np.ones((2 * n, 2 * n), bool)
+    others = ~np.eye(2 * n, dtype=bool)
+    across = np.zeros((2 * n, 2 * n), bool)
+    across[:n, n:] = across[n:, :n] = True
+    return Case(
+        ch13.nt_xent,
+        loss(others),
+        [
+            (loss(every), "with itself"),
+            (loss(across), "chapter 8"),
+            (loss(others) + 1, "too large"),
+        ],
+    )
+
+
+def _ch13_negatives() -> Case:
+    n = exercises.ch13.NEGATIVES_BATCH
+    return Case(
+        exercises.ch13.negatives,
+        {"simclr": 2 * n - 2, "clip": n - 1},
+        [
+            ({"simclr": 2 * n - 1, "clip": n - 1}, "the partner view"),
+            ({"simclr": n - 1, "clip": n - 1}, "its own side"),
+            ({"simclr": 2 * n - 2, "clip": 2 * n - 2}, "batch's texts"),
+            ([2 * n - 2, n - 1], "keys 'simclr' and 'clip'"),
+        ],
+    )
+
+
+def _ch13_random_probe() -> Case:
+    from crossmodal_helpers import fusion, pretraining, runtime
+
+    runtime.quiet_tensorflow()
+    import keras
+
+    keras.utils.set_random_seed(0)
+    encoder = fusion.build_image_encoder((12, 12, 1), 8)
+    rng = np.random.default_rng(0)
+    images = rng.random((60, 12, 12, 1)).astype("float32")
+    labels = np.arange(60) % 3
+    images[labels == 1, :6] *= 0.2  # classes a random encoder can tell apart
+    images[labels == 2, 6:] *= 0.2
+    train, test = slice(0, 30), slice(30, 60)
+    right = pretraining.linear_probe_accuracy(
+        pretraining.embed(encoder, images[train]),
+        labels[train],
+        pretraining.embed(encoder, images[test]),
+        labels[test],
+    )
+    return Case(
+        lambda a: exercises.ch13.random_probe(
+            a, encoder, images[train], labels[train], images[test], labels[test]
+        ),
+        right,
+        [(right * 100, "between 0 and 1"), (right / 2, "too small")],
+    )
+
+
 # --------------------------------------------------------------------------- appendix
 
 
@@ -629,6 +703,9 @@ def _appendix_gradient() -> Case:
     )
 
 
+#: The chapters that have self-checks (the appendix's are listed separately).
+CHAPTERS = (*range(1, 11), 13)
+
 CASES: dict[str, Callable[[], Case]] = {
     "ch01.class_means": _ch01_class_means,
     "ch01.which_kind": _ch01_which_kind,
@@ -669,6 +746,9 @@ CASES: dict[str, Callable[[], Case]] = {
     "ch10.recall_interval": _ch10_interval,
     "ch10.detection_auc": _ch10_auc,
     "ch10.best_models": _ch10_best,
+    "ch13.nt_xent": _ch13_nt_xent,
+    "ch13.negatives": _ch13_negatives,
+    "ch13.random_probe": _ch13_random_probe,
     "appendix.per_replica_batch": _appendix_batch,
     "appendix.scaled_learning_rate": _appendix_lr,
     "appendix.which_strategy": _appendix_strategy,
@@ -689,7 +769,7 @@ def test_the_table_covers_every_check_of_the_book():
 
     import crossmodal_helpers.exercises.appendix as appendix
 
-    modules = {f"ch{n:02d}": getattr(exercises, f"ch{n:02d}") for n in range(1, 11)}
+    modules = {f"ch{n:02d}": getattr(exercises, f"ch{n:02d}") for n in CHAPTERS}
     modules["appendix"] = appendix
     checks = {
         f"{prefix}.{name}"
@@ -704,7 +784,7 @@ def test_no_chapter_module_offers_a_function_that_is_not_a_check():
     """Every public function of a chapter's checks returns Feedback (no answer helpers)."""
     import inspect
 
-    for n in range(1, 11):
+    for n in CHAPTERS:
         module = getattr(exercises, f"ch{n:02d}")
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ == module.__name__ and not name.startswith("_"):

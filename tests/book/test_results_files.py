@@ -40,6 +40,7 @@ FLOORS = {
         "mismatch_auc_easy": 0.7,
     },
     "10_challenges": {"misaligned_0_t2i_r1": 0.45, "misaligned_50_detection_auc": 0.85},
+    "13_pretraining": {"finetuned_accuracy_2": 0.55},
 }
 
 
@@ -945,3 +946,37 @@ def test_keras_fit_averages_uneven_replica_shares_without_weighting():
 def test_default_and_mirrored_runs_reach_similar_accuracy():
     """Appendix A.3: same algorithm, so the two accuracies are close."""
     assert _load("appendix_scaling")["results"]["accuracy_gap"] < 0.03
+
+
+# --- chapter 13: every ranking and direction the prose states --------------------------------
+
+
+def _ch13() -> dict:
+    return _load("13_pretraining")["results"]
+
+
+def test_contrastive_pretraining_lowers_its_loss_below_a_constant_encoder():
+    """Chapter 13.3: the loss falls over the epochs and ends below log(2N - 1)."""
+    r = _ch13()
+    assert r["simclr_loss_last_epoch"] < r["simclr_loss_first_epoch"]
+    assert r["simclr_loss_last_epoch"] < r["simclr_loss_uniform"]
+
+
+def test_pretrained_beats_scratch_with_the_fewest_labels_in_every_seed():
+    """Chapter 13.4 and the summary: with 2 labels per class the fine-tuned network beats the
+    same network trained from scratch in every seed, and by at least 2 points on average."""
+    r = _ch13()
+    assert r["finetuned_gain_smallest_min"] > 0
+    assert r["finetuned_gain_smallest_mean"] >= 0.02
+
+
+def test_the_lead_of_pretraining_is_smaller_with_the_most_labels():
+    """Chapter 13.4: with 50 labels per class the fine-tuned network still leads on average
+    over the seeds, by less than with 2."""
+    r = _ch13()
+    assert 0 < r["finetuned_gain_largest_mean"] < r["finetuned_gain_smallest_mean"]
+
+
+def test_fine_tuning_beats_the_linear_probe_with_the_fewest_labels_in_every_seed():
+    """Chapter 13.4: 'Fine-tuning also beats the linear probe ... in every seed'."""
+    assert _ch13()["finetuned_minus_probe_smallest_min"] > 0
