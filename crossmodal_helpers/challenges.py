@@ -308,6 +308,8 @@ MODEL_ROWS: tuple[ModelRow, ...] = (
         "mismatch_auc_hard",
         "AUC",
         "mismatch_dual",
+    ),
+    ModelRow(
         "13_pretraining",
         "digits from 2 labels per class",
         "CNN from scratch",
