@@ -100,7 +100,13 @@ def chinese_segmenter() -> Any:
     import os
     import tempfile
 
-    import jieba
+    try:
+        import jieba
+    except ImportError:
+        raise ImportError(
+            "text.chinese_segmenter needs the jieba package: `pip install jieba` "
+            "(or `pip install crossmodal-helpers[data]`)"
+        ) from None
 
     from crossmodal_helpers.datasets import cache_dir
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import nbformat
@@ -431,3 +432,9 @@ def test_chinese_segmenter_falls_back_to_the_temporary_folder(tmp_path, monkeypa
     segmenter = text.chinese_segmenter()
     assert segmenter.tmp_dir == str(tmp_path)
     assert segmenter.lcut("北京大学生") == ["北京", "大学生"]
+
+
+def test_chinese_segmenter_says_how_to_install_jieba(monkeypatch):
+    monkeypatch.setitem(sys.modules, "jieba", None)
+    with pytest.raises(ImportError, match="pip install jieba"):
+        text.chinese_segmenter()
