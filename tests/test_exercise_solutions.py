@@ -251,6 +251,7 @@ STATE: dict[str, tuple[Callable[..., dict[str, Any]], str]] = {
     "ex-ch02-tfidf": (dict, "fenced"),
     "ex-ch02-backward": (dict, "fenced"),
     "ex-ch02-f1": (dict, "fenced"),
+    "ex-ch02-word-f1": (dict, "fenced"),
     "ex-ch03-sobel": (_mnist_test, "fenced"),
     "ex-ch03-hog-length": (dict, "inline"),
     "ex-ch03-parameters": (dict, "inline"),

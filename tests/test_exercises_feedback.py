@@ -177,6 +177,19 @@ def _ch02_rotten() -> Case:
     )
 
 
+def _ch02_word_f1() -> Case:
+    right = {"precision": 3 / 5, "recall": 3 / 7, "f1": 0.5}
+    return Case(
+        exercises.ch02.segmentation_scores,
+        right,
+        [
+            ({**right, "precision": 3 / 7, "recall": 3 / 5}, "OUTPUT"),
+            ({**right, "f1": (3 / 5 + 3 / 7) / 2}, "harmonic"),
+            ({"precision": 3 / 5}, "keys 'precision'"),
+        ],
+    )
+
+
 # --------------------------------------------------------------------------- chapter 3
 
 
@@ -714,6 +727,7 @@ CASES: dict[str, Callable[[], Case]] = {
     "ch02.tfidf": _ch02_tfidf,
     "ch02.backward_max_match": _ch02_backward,
     "ch02.rotten_scores": _ch02_rotten,
+    "ch02.segmentation_scores": _ch02_word_f1,
     "ch03.sobel_x": _ch03_sobel,
     "ch03.hog_length": _ch03_hog,
     "ch03.cnn_parameters": _ch03_parameters,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import nbformat
@@ -406,3 +407,34 @@ def test_review_explainer_uses_the_default_and_rejects_bad_input():
         text.review_explainer(vectorizer, classifier, names, "great")
     with pytest.raises(TypeError, match="default must be a str"):
         text.review_explainer(vectorizer, classifier, names, ["great"], default=3)
+
+
+# ----------------------------------------------------------------------------- Chinese words
+
+
+def test_chinese_segmenter_segments_quietly_and_caches_in_the_book_folder(
+    tmp_path, monkeypatch, capfd
+):
+    monkeypatch.setenv("CROSSMODAL_CACHE_DIR", str(tmp_path / "cache"))
+    segmenter = text.chinese_segmenter()
+    assert segmenter.lcut("我喜欢这部电影") == ["我", "喜欢", "这部", "电影"]
+    assert segmenter.lcut("研究生命起源") == ["研究", "生命", "起源"]
+    assert list((tmp_path / "cache").glob("jieba*.cache"))
+    captured = capfd.readouterr()
+    assert "prefix dict" not in captured.err + captured.out
+
+
+def test_chinese_segmenter_falls_back_to_the_temporary_folder(tmp_path, monkeypatch):
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CROSSMODAL_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    segmenter = text.chinese_segmenter()
+    assert segmenter.tmp_dir == str(tmp_path)
+    assert segmenter.lcut("北京大学生") == ["北京", "大学生"]
+
+
+def test_chinese_segmenter_says_how_to_install_jieba(monkeypatch):
+    monkeypatch.setitem(sys.modules, "jieba", None)
+    with pytest.raises(ImportError, match="pip install jieba"):
+        text.chinese_segmenter()

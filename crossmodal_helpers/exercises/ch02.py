@@ -43,6 +43,10 @@ SEGMENT_DICTIONARY = frozenset(
 )
 SEGMENT_SENTENCES = ("研究生命起源", "我喜欢这部电影", "北京大学生", "我喜欢研究", "影迷")
 
+#: jieba's words and the hand segmentation of exercise 'Word F1 of a segmentation'.
+WORD_F1_OUTPUT = ("请", "把手", "放在", "桌子", "上")
+WORD_F1_REFERENCE = ("请", "把", "手", "放", "在", "桌子", "上")
+
 #: Confusion matrix of exercise 'Precision, recall and F1' (rows: truth fresh, rotten;
 #: columns: prediction fresh, rotten).
 CONFUSION = np.array([[900, 200], [150, 600]])
@@ -130,6 +134,24 @@ def backward_max_match(segment: Any) -> Feedback:
     return Feedback(True, f"all {len(SEGMENT_SENTENCES)} sentences are segmented correctly")
 
 
+def _three_scores(
+    answer: Any, expected: dict[str, float], hints: dict[str, str], success: str
+) -> Feedback:
+    """Compare a dict of 'precision', 'recall' and 'f1' with the expected values."""
+    if not isinstance(answer, Mapping) or sorted(map(str, answer)) != sorted(expected):
+        return Feedback(
+            False,
+            "scores must be a dict with the keys 'precision', 'recall' and 'f1'",
+            "write scores = {'precision': ..., 'recall': ..., 'f1': ...}",
+        )
+    values = {str(key): value for key, value in answer.items()}
+    for key in ("precision", "recall", "f1"):
+        feedback = check_value(values[key], expected[key], name=key, hint=hints[key], rel_tol=1e-3)
+        if not feedback.passed:
+            return feedback
+    return Feedback(True, success)
+
+
 @self_check
 def rotten_scores(answer: Any) -> Feedback:
     """Check exercise 'Precision, recall and F1': a dict of the three scores of 'rotten'."""
@@ -148,15 +170,35 @@ def rotten_scores(answer: Any) -> Feedback:
         "the share the model found",
         "f1": "F1 is the harmonic mean of precision and recall, not the arithmetic mean",
     }
-    if not isinstance(answer, Mapping) or sorted(map(str, answer)) != sorted(expected):
-        return Feedback(
-            False,
-            "scores must be a dict with the keys 'precision', 'recall' and 'f1'",
-            "write scores = {'precision': ..., 'recall': ..., 'f1': ...}",
-        )
-    values = {str(key): value for key, value in answer.items()}
-    for key in ("precision", "recall", "f1"):
-        feedback = check_value(values[key], expected[key], name=key, hint=hints[key], rel_tol=1e-3)
-        if not feedback.passed:
-            return feedback
-    return Feedback(True, "precision, recall and F1 of 'rotten' are right")
+    return _three_scores(answer, expected, hints, "precision, recall and F1 of 'rotten' are right")
+
+
+def _spans(words: tuple[str, ...]) -> set[tuple[int, int]]:
+    """The (start, end) character positions of each word."""
+    spans, start = set(), 0
+    for word in words:
+        spans.add((start, start + len(word)))
+        start += len(word)
+    return spans
+
+
+@self_check
+def segmentation_scores(answer: Any) -> Feedback:
+    """Check exercise 'Word F1 of a segmentation': jieba's words against the reference."""
+    correct = len(_spans(WORD_F1_OUTPUT) & _spans(WORD_F1_REFERENCE))
+    precision = correct / len(WORD_F1_OUTPUT)
+    recall = correct / len(WORD_F1_REFERENCE)
+    expected = {
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / (precision + recall),
+    }
+    hints = {
+        "precision": "precision = right words / words in jieba's OUTPUT; a word is right only "
+        "if it starts AND ends where a reference word does",
+        "recall": "recall = right words / words in the REFERENCE",
+        "f1": "F1 is the harmonic mean of precision and recall, not the arithmetic mean",
+    }
+    return _three_scores(
+        answer, expected, hints, "precision, recall and F1 of the segmentation are right"
+    )

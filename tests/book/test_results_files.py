@@ -284,8 +284,30 @@ def test_the_quoted_error_snippets_are_misclassified_by_both_models():
     assert _ch02()["quoted_errors_both_wrong"] == 4
 
 
+def test_jieba_beats_greedy_matching_with_the_same_dictionary():
+    """Chapter 2.2, word segmentation: with jieba's dictionary, forward maximum matching beats
+    the 13-word dictionary, and jieba's most probable path beats greedy matching beyond the
+    paired bootstrap interval over the hand-segmented sentences."""
+    r = _ch02()
+    assert r["segmentation_f1_jieba"] >= 0.85
+    assert r["segmentation_f1_fmm_jieba_dictionary"] > r["segmentation_f1_fmm_small"]
+    assert r["segmentation_f1_jieba"] > r["segmentation_f1_fmm_jieba_dictionary"]
+    assert r["segmentation_jieba_minus_fmm_low"] > 0
+
+
 def _ch03() -> dict:
     return _load("03_image_recognition")["results"]
+
+
+def test_sift_matches_turned_and_shrunk_photos_where_brief_fails():
+    """Chapter 3.3, keypoints: on each of five photos turned by 30 degrees and shrunk to
+    75%, most SIFT matches are correct (checked against the known transform); BRIEF on the
+    same keypoints finds almost none, a tenth of SIFT's correct matches at most."""
+    recorded = _ch03()
+    assert recorded["sift_correct_matches"] >= 300
+    assert recorded["sift_correct_share_min"] >= 0.85
+    for name in ("astronaut", "camera", "coffee", "chelsea", "rocket"):
+        assert 10 * recorded[f"brief_correct_{name}"] <= recorded[f"sift_correct_{name}"], name
 
 
 def test_reported_cnn_training_accuracy_stays_below_validation_accuracy():
