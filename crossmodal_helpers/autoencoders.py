@@ -433,6 +433,24 @@ class VAE(keras.Model):
     def metrics(self) -> list[keras.metrics.Metric]:
         return list(self.trackers.values())
 
+    def fit(self, x: Any = None, *args: Any, **kwargs: Any) -> keras.callbacks.History:
+        """Train on ``images``, or ``[images, labels]`` if conditional.
+
+        As ``keras.Model.fit``, after checking NumPy input: the images must be a batch with
+        values in [0, 1] and no NaN (they are the Bernoulli targets), the labels integer
+        class ids in ``[0, n_classes)``, one per image. A ``tf.data.Dataset`` or other data
+        source is passed on unchecked.
+        """
+        arrays = list(x) if isinstance(x, (list, tuple)) else [x]
+        if all(isinstance(array, np.ndarray) for array in arrays):
+            if len(arrays) != 1 + self.conditional:
+                expected = "[images, labels]" if self.conditional else "images"
+                raise ValueError(f"x must be {expected}, got {len(arrays)} arrays")
+            images = check_images(arrays[0], name="images")
+            if self.conditional:
+                check_labels(arrays[1], "labels", n=len(images), n_classes=self.n_classes)
+        return super().fit(x, *args, **kwargs)
+
     def _split(self, inputs: Any) -> tuple[Tensor, Tensor | None]:
         if self.conditional:
             images, labels = inputs
