@@ -4,9 +4,9 @@ The notebook teaches, the package remembers: each function is written out in the
 that introduces it (its docstring names that chapter) and later chapters call it in one line.
 
 Importing the package is cheap: submodules are imported on first use, and only the modules
-about Keras (``fusion``, ``attention``, ``gan``, ``retrieval``, ``pretraining``) import Keras
-and TensorFlow when they are imported. Before any of them can, importing the package sets
-the environment that keeps TensorFlow's start-up messages off the page
+about Keras (``autoencoders``, ``fusion``, ``attention``, ``gan``, ``retrieval``,
+``pretraining``) import Keras and TensorFlow when they are imported. Before any of them
+can, importing the package sets the environment that keeps TensorFlow's start-up messages off the page
 (:data:`QUIET_TF_ENV`; a value the user has already set is kept) and has TensorFlow's first
 import run with native stderr silenced, whichever import loads it.
 """

@@ -37,6 +37,7 @@ from crossmodal_helpers._checks import (
     check_image,
     check_images,
     check_number,
+    check_positive,
     check_str,
     check_texts,
     check_width,
@@ -254,6 +255,54 @@ class PositionalEmbedding(keras.layers.Layer):
             "vocab_size": self.vocab_size,
             "d_model": self.d_model,
         }
+
+
+def sinusoidal_encoding(length: int, d_model: int, *, base: float = 10000.0) -> np.ndarray:
+    """The sinusoidal position code of Vaswani et al. (2017), shape ``(length, d_model)``.
+
+    Introduced in chapter 6. Position :math:`p` gets, for :math:`i = 0, \\dots, d/2 - 1`,
+    :math:`PE[p, 2i] = \\sin(p\\,\\omega_i)` and :math:`PE[p, 2i + 1] = \\cos(p\\,\\omega_i)`
+    with frequencies :math:`\\omega_i = \\text{base}^{-2i/d}`, from one radian per
+    position down to about :math:`1/\\text{base}`. ``d_model`` must be even.
+    """
+    length = check_count(length, "length")
+    d_model = check_count(d_model, "d_model", minimum=2)
+    if d_model % 2:
+        raise ValueError(f"d_model must be even (a sine and a cosine per frequency), got {d_model}")
+    base = check_positive(base, "base")
+    frequencies = base ** (-np.arange(0, d_model, 2) / d_model)
+    angles = np.arange(length)[:, None] * frequencies[None, :]
+    return np.stack([np.sin(angles), np.cos(angles)], axis=-1).reshape(length, d_model)
+
+
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class SinusoidalPositionEncoding(keras.layers.Layer):
+    """Add the fixed sinusoidal code of each position to a sequence of vectors.
+
+    Introduced in chapter 6, beside the learned :class:`PositionalEmbedding`. Input
+    ``(batch, time, d_model)``; output ``x_t + PE[t]`` (see :func:`sinusoidal_encoding`),
+    for any length, with no weights to learn. A mask on the input is passed on.
+    """
+
+    def __init__(self, base: float = 10000.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.base = check_positive(base, "base")
+        self.supports_masking = True
+
+    def call(self, inputs: Tensor) -> Tensor:
+        length, d_model = ops.shape(inputs)[-2], inputs.shape[-1]
+        if d_model is None or d_model % 2:
+            raise ValueError(f"the last axis (d_model) must be even and known, got {d_model}")
+        half = ops.arange(0, d_model, 2, dtype="float32") / d_model
+        frequencies = ops.power(ops.cast(self.base, "float32"), -half)
+        angles = ops.arange(length, dtype="float32")[:, None] * frequencies[None, :]
+        code = ops.reshape(
+            ops.stack([ops.sin(angles), ops.cos(angles)], axis=-1), (length, d_model)
+        )
+        return inputs + ops.cast(code, inputs.dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "base": self.base}
 
 
 @keras.saving.register_keras_serializable(package="crossmodal_helpers")

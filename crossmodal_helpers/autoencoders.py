@@ -1,11 +1,12 @@
-"""Autoencoders: dense and convolutional, a leaky variant kept for teaching, a bimodal one.
+"""Autoencoders: dense, convolutional, a leaky variant kept for teaching, bimodal, variational.
 
 Introduced in chapter 5. An autoencoder is an encoder :math:`z = f_\\theta(x)` into a small
 code and a decoder :math:`\\hat x = g_\\phi(z)` back to the input, trained to make
 :math:`\\hat x` close to :math:`x`. The image builders return uncompiled Keras models
 whose encoder and decoder are the nested models named ``"encoder"`` and ``"decoder"``; the
-bimodal builder returns a :class:`BimodalAutoencoder`. Keras is imported inside the
-functions, so importing this module is cheap.
+bimodal builder returns a :class:`BimodalAutoencoder`; :class:`VAE` is a (conditional)
+variational autoencoder whose ``train_step`` maximises the evidence lower bound. This
+module imports Keras (its :class:`VAE` is a ``keras.Model``).
 """
 
 from __future__ import annotations
@@ -16,17 +17,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import keras
 import numpy as np
+import tensorflow as tf
+from keras import ops
 
 from crossmodal_helpers._checks import (
     check_count,
     check_fraction,
     check_images,
+    check_labels,
     check_model_inputs,
+    check_positive,
     check_str,
     check_texts,
     check_width,
 )
+from crossmodal_helpers._types import Tensor
 
 #: The shape of one MNIST digit, the default input of every builder. Introduced in chapter 5.
 IMAGE_SHAPE = (28, 28, 1)
@@ -348,6 +355,229 @@ def build_bimodal_autoencoder(
         outputs[text_target] = text_decoder(codes)
     model = keras.Model([train_images, train_words], outputs, name="bimodal_autoencoder")
     return BimodalAutoencoder(model, encoder, image_decoder, text_decoder, text_target)
+
+
+# --------------------------------------------------------------------------- variational
+
+
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class VAE(keras.Model):
+    """A variational autoencoder, conditional if its networks take a label.
+
+    Introduced in chapter 5. ``encoder`` maps images (or ``[images, one_hot_labels]``) to
+    ``[mean, log_var]`` of a diagonal Gaussian :math:`q(z \\mid x)`; ``decoder`` maps a
+    latent vector (or ``[z, one_hot_labels]``) to per-pixel ink probabilities. Each training
+    step draws :math:`z = \\mu + \\sigma \\odot \\varepsilon` with
+    :math:`\\varepsilon \\sim \\mathcal N(0, I)` (the reparameterisation trick) and
+    minimises the negative evidence lower bound per image,
+
+    .. math::
+
+        -\\text{ELBO} = \\sum_j \\text{BCE}(x_j, \\hat x_j)
+            + \\beta \\cdot \\tfrac12 \\sum_k \\big(\\mu_k^2 + \\sigma_k^2
+            - \\log \\sigma_k^2 - 1\\big),
+
+    the reconstruction term summed over pixels and the KL divergence from the prior
+    :math:`\\mathcal N(0, I)` summed over latent dimensions. ``fit`` tracks ``loss``,
+    ``reconstruction`` and ``kl``. ``fit(images)`` trains a VAE, ``fit([images, labels])``
+    (integer labels) a conditional VAE (Sohn et al., 2015).
+    """
+
+    def __init__(
+        self,
+        encoder: keras.Model,
+        decoder: keras.Model,
+        *,
+        beta: float = 1.0,
+        seed: int = 0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        for name, part in (("encoder", encoder), ("decoder", decoder)):
+            if not isinstance(part, keras.Model):
+                raise TypeError(f"{name} must be a keras.Model, got {type(part).__name__}")
+        if len(encoder.outputs) != 2:
+            raise ValueError("encoder must have two outputs, [mean, log_var]")
+        self.encoder = encoder
+        self.decoder = decoder
+        self.conditional = len(encoder.inputs) == 2
+        if (len(decoder.inputs) == 2) != self.conditional:
+            raise ValueError("encoder and decoder must both take a label, or neither")
+        self.latent_dim = int(decoder.inputs[0].shape[-1])
+        self.n_classes = int(encoder.inputs[1].shape[-1]) if self.conditional else 0
+        self.beta = check_positive(beta, "beta")
+        self.seed = check_count(seed, "seed", minimum=0)
+        self.noise_seed = keras.random.SeedGenerator(self.seed)
+        self.trackers = {
+            name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl")
+        }
+        self.built = True  # both networks are built functional models
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+            "beta": self.beta,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> VAE:
+        config = dict(config)
+        for part in ("encoder", "decoder"):
+            config[part] = keras.saving.deserialize_keras_object(config[part])
+        return cls(**config)
+
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return list(self.trackers.values())
+
+    def fit(self, x: Any = None, *args: Any, **kwargs: Any) -> keras.callbacks.History:
+        """Train on ``images``, or ``[images, labels]`` if conditional.
+
+        As ``keras.Model.fit``, after checking NumPy input: the images must be a batch with
+        values in [0, 1] and no NaN (they are the Bernoulli targets), the labels integer
+        class ids in ``[0, n_classes)``, one per image. A ``tf.data.Dataset`` or other data
+        source is passed on unchecked.
+        """
+        arrays = list(x) if isinstance(x, (list, tuple)) else [x]
+        if all(isinstance(array, np.ndarray) for array in arrays):
+            if len(arrays) != 1 + self.conditional:
+                expected = "[images, labels]" if self.conditional else "images"
+                raise ValueError(f"x must be {expected}, got {len(arrays)} arrays")
+            images = check_images(arrays[0], name="images")
+            if self.conditional:
+                check_labels(arrays[1], "labels", n=len(images), n_classes=self.n_classes)
+        return super().fit(x, *args, **kwargs)
+
+    def _split(self, inputs: Any) -> tuple[Tensor, Tensor | None]:
+        if self.conditional:
+            images, labels = inputs
+            return images, ops.one_hot(
+                ops.cast(ops.reshape(labels, (-1,)), "int32"), self.n_classes
+            )
+        return inputs, None
+
+    def _with(self, x: Tensor, one_hot: Tensor | None) -> Any:
+        return [x] if one_hot is None else [x, one_hot]
+
+    def call(self, inputs: Any, training: bool = False) -> Tensor:
+        """The reconstruction decoded from the mean code (no sampling)."""
+        images, one_hot = self._split(inputs)
+        mean, _ = self.encoder(self._with(images, one_hot), training=training)
+        return self.decoder(self._with(mean, one_hot), training=training)
+
+    def negative_elbo(self, images: Tensor, one_hot: Tensor | None) -> dict[str, Tensor]:
+        """Sample one code per image and return the loss and its two terms (batch means)."""
+        mean, log_var = self.encoder(self._with(images, one_hot), training=True)
+        epsilon = keras.random.normal(ops.shape(mean), seed=self.noise_seed)
+        z = mean + ops.exp(0.5 * log_var) * epsilon  # the reparameterisation trick
+        probabilities = self.decoder(self._with(z, one_hot), training=True)
+        pixels = ops.clip(probabilities, 1e-7, 1 - 1e-7)
+        target = ops.cast(images, pixels.dtype)
+        bce = -(target * ops.log(pixels) + (1 - target) * ops.log(1 - pixels))
+        reconstruction = ops.mean(ops.sum(ops.reshape(bce, (ops.shape(bce)[0], -1)), axis=1))
+        kl = ops.mean(0.5 * ops.sum(ops.square(mean) + ops.exp(log_var) - log_var - 1.0, axis=1))
+        return {"loss": reconstruction + self.beta * kl, "reconstruction": reconstruction, "kl": kl}
+
+    def train_step(self, data: Any) -> dict[str, Tensor]:
+        images, one_hot = self._split(keras.utils.unpack_x_y_sample_weight(data)[0])
+        with tf.GradientTape() as tape:
+            terms = self.negative_elbo(images, one_hot)
+        gradients = tape.gradient(terms["loss"], self.trainable_weights)
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_weights, strict=True))
+        for name, value in terms.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def test_step(self, data: Any) -> dict[str, Tensor]:
+        images, one_hot = self._split(keras.utils.unpack_x_y_sample_weight(data)[0])
+        for name, value in self.negative_elbo(images, one_hot).items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def _one_hot(self, labels: Any, n: int | None = None) -> np.ndarray | None:
+        if not self.conditional:
+            if labels is not None:
+                raise ValueError("labels are only for a conditional VAE; this one takes none")
+            return None
+        if labels is None:
+            raise ValueError("a conditional VAE needs labels: one class id per sample")
+        labels = check_labels(labels, "labels", n=n, n_classes=self.n_classes)
+        return np.eye(self.n_classes, dtype=np.float32)[labels]
+
+    def encode(self, images: Any, labels: Any = None) -> np.ndarray:
+        """The mean code :math:`\\mu(x)` of each image (given its label if conditional)."""
+        images = check_images(images)
+        one_hot = self._one_hot(labels, len(images))
+        mean, _ = self.encoder.predict(self._with(images, one_hot), batch_size=512, verbose=0)
+        return mean
+
+    def sample(self, n: int | None = None, labels: Any = None, *, seed: int = 0) -> np.ndarray:
+        """Decode codes drawn from the prior :math:`\\mathcal N(0, I)`.
+
+        ``n`` samples from a VAE; from a conditional VAE one sample per entry of
+        ``labels`` (the requested classes; ``n`` may be left out). Seeded: the same
+        ``seed`` gives the same codes.
+        """
+        seed = check_count(seed, "seed", minimum=0)
+        if n is None:
+            if labels is None:
+                raise ValueError("give n, the number of samples (or labels, one per sample)")
+            n = len(np.asarray(labels))
+        n = check_count(n, "n")
+        one_hot = self._one_hot(labels, n)
+        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
+        return self.decoder.predict(self._with(z, one_hot), batch_size=512, verbose=0)
+
+
+def build_vae(
+    input_shape: Sequence[int] = IMAGE_SHAPE,
+    latent_dim: int = 16,
+    *,
+    n_classes: int | None = None,
+    hidden: int = 256,
+    beta: float = 1.0,
+    seed: int = 0,
+) -> VAE:
+    """A dense (conditional) VAE for images: two ReLU layers around a Gaussian code.
+
+    Introduced in chapter 5. The encoder is ``Flatten → Dense(hidden, ReLU)`` and two linear
+    heads, ``mean`` and ``log_var`` of ``latent_dim`` numbers each; the decoder is
+    :func:`reconstruction_head`. With ``n_classes`` the label, one-hot, is concatenated to
+    the flattened image in the encoder and to the code in the decoder: a conditional VAE.
+    """
+    input_shape = _check_image_shape(input_shape)
+    latent_dim = check_width(latent_dim, "latent_dim")
+    hidden = check_width(hidden, "hidden")
+    if n_classes is not None:
+        n_classes = check_width(n_classes, "n_classes")
+    layers = keras.layers
+    images = keras.Input(shape=input_shape, name="image")
+    features = layers.Flatten()(images)
+    encoder_inputs: list[Any] = [images]
+    code = keras.Input(shape=(latent_dim,), name="z")
+    decoder_inputs: list[Any] = [code]
+    decoder_features = code
+    if n_classes is not None:
+        label_in = keras.Input(shape=(n_classes,), name="label")
+        label_out = keras.Input(shape=(n_classes,), name="label")
+        features = layers.Concatenate()([features, label_in])
+        decoder_features = layers.Concatenate()([code, label_out])
+        encoder_inputs.append(label_in)
+        decoder_inputs.append(label_out)
+    hidden_layer = layers.Dense(hidden, activation="relu")(features)
+    mean = layers.Dense(latent_dim, name="mean")(hidden_layer)
+    log_var = layers.Dense(latent_dim, name="log_var")(hidden_layer)
+    encoder = keras.Model(encoder_inputs, [mean, log_var], name="encoder")
+    decoder = keras.Model(
+        decoder_inputs,
+        reconstruction_head(decoder_features, input_shape, hidden=hidden),
+        name="decoder",
+    )
+    name = "conditional_vae" if n_classes is not None else "vae"
+    return VAE(encoder, decoder, beta=beta, seed=seed, name=name)
 
 
 # --------------------------------------------------------------------------- widget

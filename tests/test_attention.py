@@ -177,6 +177,39 @@ def test_positional_embedding_masks_padding_and_depends_on_position():
     np.testing.assert_array_equal(np.asarray(layer.compute_mask(ids)), [[True, True, False, False]])
 
 
+def test_sinusoidal_encoding_follows_the_formula_and_the_layer_adds_it():
+    import keras
+
+    pe = attention.sinusoidal_encoding(10, 6)
+    p, i = 7, 2
+    omega = 10000.0 ** (-2 * i / 6)
+    np.testing.assert_allclose(pe[p, 2 * i : 2 * i + 2], [np.sin(p * omega), np.cos(p * omega)])
+    np.testing.assert_allclose(pe[0], [0, 1, 0, 1, 0, 1])
+    # the dot product depends only on the offset
+    dots = [pe[q] @ pe[q + 3] for q in range(7)]
+    np.testing.assert_allclose(dots, dots[0])
+    x = RNG.normal(size=(2, 10, 6)).astype("float32")
+    layer = attention.SinusoidalPositionEncoding()
+    np.testing.assert_allclose(np.asarray(layer(x)), x + pe, atol=1e-5)
+    again = attention.SinusoidalPositionEncoding.from_config(layer.get_config())
+    assert again.base == layer.base
+    assert (
+        keras.saving.get_registered_object("crossmodal_helpers>SinusoidalPositionEncoding")
+        is attention.SinusoidalPositionEncoding
+    )
+
+
+def test_sinusoidal_encoding_argument_errors():
+    with pytest.raises(ValueError, match="d_model must be even"):
+        attention.sinusoidal_encoding(4, 5)
+    with pytest.raises(ValueError, match="length"):
+        attention.sinusoidal_encoding(0, 4)
+    with pytest.raises(ValueError, match="base"):
+        attention.SinusoidalPositionEncoding(base=-1.0)
+    with pytest.raises(ValueError, match="even"):
+        attention.SinusoidalPositionEncoding()(np.zeros((1, 3, 5), "float32"))
+
+
 def test_transformer_block_shapes_and_padding_is_ignored():
     import keras
 

@@ -168,7 +168,7 @@ def _records() -> dict:
 
 def test_model_rows_follow_the_contract():
     rows = challenges.MODEL_ROWS
-    assert len(rows) == 21
+    assert len(rows) == 24
     assert len({row.prefix for row in rows}) == len(rows)
     assert len({row.quality_key for row in rows}) == len(rows)
     for row in rows:

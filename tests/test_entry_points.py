@@ -260,6 +260,21 @@ def test_a_conditional_gan_checks_its_conditions(keras):
     assert not conditional.compiled
 
 
+def test_a_vae_checks_its_images_and_labels(keras):
+    cvae = autoencoders.build_vae(latent_dim=2, n_classes=3, hidden=8)
+    cvae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    with pytest.raises(ValueError, match=r"x must be \[images, labels\]"):
+        cvae.fit(DIGITS, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="labels must have one entry per example"):
+        cvae.fit([DIGITS, LABELS[:4]], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"labels must be class ids in \[0, 3\)"):
+        cvae.fit([DIGITS, LABELS + 3], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="images"):
+        cvae.fit([DIGITS * 255, LABELS], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="labels are only for a conditional VAE"):
+        autoencoders.build_vae(latent_dim=2, hidden=8).sample(2, labels=[0, 1])
+
+
 def test_a_masked_mean_over_an_empty_text_is_zero_not_nan(keras):
     encoder = text.build_text_encoder(10, 4)
     ids = np.array([[0, 0, 0], [3, 0, 0], [3, 5, 0]])

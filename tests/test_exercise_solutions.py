@@ -217,6 +217,12 @@ def _model_table(results_folder: Path) -> dict[str, Any]:
     return {"table": challenges.model_table(results.load_all(results_folder))}
 
 
+def _attention_module() -> dict[str, Any]:
+    from crossmodal_helpers import attention
+
+    return {"attention": attention}
+
+
 def _replicas() -> dict[str, Any]:
     return {
         "replica_sizes": np.array([40, 40, 20]),
@@ -264,10 +270,13 @@ STATE: dict[str, tuple[Callable[..., dict[str, Any]], str]] = {
     "ex-ch05-bottleneck": (_leaky, "fenced"),
     "ex-ch05-pca": (_pca, "fenced"),
     "ex-ch05-dropout": (dict, "inline"),
+    "ex-ch05-kl": (dict, "fenced"),
+    "ex-ch05-cvae-width": (dict, "inline"),
     "ex-ch06-by-hand": (dict, "fenced"),
     "ex-ch06-causal": (dict, "fenced"),
     "ex-ch06-pointing": (dict, "fenced"),
     "ex-ch06-beside": (dict, "fenced"),
+    "ex-ch06-relative": (_attention_module, "fenced"),
     "ex-ch07-optimal-d": (_densities, "fenced"),
     "ex-ch07-saturation": (dict, "fenced"),
     "ex-ch07-frechet-1d": (_features, "fenced"),

@@ -94,3 +94,20 @@ def test_without_dropout():
     assert "not one of" in ch05.without_dropout("sometimes").message
     assert "still empty" in ch05.without_dropout(...).message
     assert "as a string" in ch05.without_dropout(2).message
+
+
+def test_kl_to_prior_accepts_the_closed_form_and_names_the_usual_mistakes():
+    mean, log_var = ch05.KL_MEAN, ch05.KL_LOG_VAR
+    terms = mean**2 + np.exp(log_var) - log_var - 1
+    assert ch05.kl_to_prior(float(0.5 * terms.sum())).passed
+    assert "one half" in ch05.kl_to_prior(float(terms.sum())).hint
+    wrong_variance = float(0.5 * np.sum(mean**2 - 1))
+    assert "exp(log_var)" in ch05.kl_to_prior(wrong_variance).hint
+    assert "still empty" in ch05.kl_to_prior(...).message
+
+
+def test_cvae_width_accepts_the_prediction_and_explains_the_other_options():
+    assert ch05.cvae_width("less often").passed
+    assert ch05.cvae_width(" Less Often ").passed
+    assert not ch05.cvae_width("more often").passed
+    assert "not one of" in ch05.cvae_width("never").message

@@ -66,3 +66,14 @@ def test_looking_beside():
     wrong = ch06.looking_beside("local values")
     assert not wrong.passed and "NEXT TO" in wrong.hint
     assert "not one of the options" in ch06.looking_beside("magic").message
+
+
+def test_relative_position_accepts_the_constant_dot_products_and_names_mistakes():
+    ch06 = exercises.ch06
+    pe = attention.sinusoidal_encoding(64, 16)
+    right = np.array([pe[p] @ pe[p + 5] for p in range(20)])
+    assert ch06.relative_position(right).passed
+    assert ch06.relative_position(list(right)).passed
+    assert "itself" in ch06.relative_position(np.full(20, 8.0)).message
+    assert not ch06.relative_position(np.array([pe[p] @ pe[p + 4] for p in range(20)])).passed
+    assert "still empty" in ch06.relative_position(...).message

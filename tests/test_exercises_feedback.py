@@ -356,6 +356,22 @@ def _ch05_dropout() -> Case:
     )
 
 
+def _ch05_kl() -> Case:
+    mean, log_var = exercises.ch05.KL_MEAN, exercises.ch05.KL_LOG_VAR
+    terms = mean**2 + np.exp(log_var) - log_var - 1
+    return Case(
+        exercises.ch05.kl_to_prior,
+        float(0.5 * terms.sum()),
+        [(float(terms.sum()), "factor one half"), (float(0.5 * terms.sum() + 1.5), "'- 1'")],
+    )
+
+
+def _ch05_cvae_width() -> Case:
+    return Case(
+        exercises.ch05.cvae_width, "less often", [("more often", "write the digit")], choice=True
+    )
+
+
 # --------------------------------------------------------------------------- chapter 6
 
 
@@ -396,6 +412,18 @@ def _ch06_pointing() -> Case:
 def _ch06_beside() -> Case:
     return Case(
         exercises.ch06.looking_beside, "contextual values", [("more heads", "NEXT TO")], choice=True
+    )
+
+
+def _ch06_relative() -> Case:
+    from crossmodal_helpers import attention
+
+    pe = attention.sinusoidal_encoding(64, 16)
+    right = np.array([pe[p] @ pe[p + 5] for p in range(20)])
+    return Case(
+        exercises.ch06.relative_position,
+        right,
+        [(2 * right, "twice"), (np.full(20, 8.0), "with itself")],
     )
 
 
@@ -740,7 +768,10 @@ CASES: dict[str, Callable[[], Case]] = {
     "ch05.true_bottleneck": _ch05_bottleneck,
     "ch05.pca_baseline": _ch05_pca,
     "ch05.without_dropout": _ch05_dropout,
+    "ch05.kl_to_prior": _ch05_kl,
+    "ch05.cvae_width": _ch05_cvae_width,
     "ch06.attention_weights": _ch06_weights,
+    "ch06.relative_position": _ch06_relative,
     "ch06.causal_mask": _ch06_causal,
     "ch06.pointing": _ch06_pointing,
     "ch06.looking_beside": _ch06_beside,

@@ -1,7 +1,7 @@
 """Models built with the package's Keras classes load in a fresh Python process.
 
 One subprocess builds a small model with the custom classes of each module about Keras
-(fusion, attention, gan, retrieval) and a text classifier of chapter 2, whose mean of
+(fusion, attention, gan, retrieval, autoencoders) and a text classifier of chapter 2, whose mean of
 word vectors is ``attention.MaskedMean``, trains it a little, saves it as ``.keras`` and records
 its outputs; a second subprocess, which has never built any of them, imports the modules,
 loads every file with ``keras.models.load_model`` and computes the same outputs again.
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crossmodal_helpers import attention, fusion, gan, retrieval, text
+from crossmodal_helpers import attention, autoencoders, fusion, gan, retrieval, text
 
 import keras
 
@@ -61,6 +61,12 @@ def outputs(name, model):
             "images": model.encode_images(images),
             "texts": model.encode_texts(words),
             "temperature": np.array(float(model.temperature)),
+        }
+    if name == "vae":
+        return {
+            "sampled": model.sample(labels=np.arange(6) % 3, seed=1),
+            "codes": model.encode(small_images, np.arange(6) % 3),
+            "settings": np.array([model.beta, model.seed, model.n_classes]),
         }
     raise KeyError(name)
 """
@@ -127,6 +133,10 @@ models["retrieval"] = retrieval.build_dual_encoder(*encoders(), embed_dim=4, tem
 models["retrieval"].compile(optimizer=keras.optimizers.Adam(1e-2))
 models["retrieval"].fit([images, words], epochs=2, batch_size=6, verbose=0)
 
+models["vae"] = autoencoders.build_vae((8, 8, 1), 2, n_classes=3, hidden=8, beta=0.5, seed=2)
+models["vae"].compile(optimizer=keras.optimizers.Adam(1e-3))
+models["vae"].fit([small_images, np.arange(6) % 3], epochs=1, batch_size=6, verbose=0)
+
 for name, model in models.items():
     model.save(folder / f"{name}.keras")
     np.savez(folder / f"{name}.npz", **outputs(name, model))
@@ -163,6 +173,7 @@ CLASSES = {
     "attention_pooling": ("Functional", ("AttentionPooling", "SingleUnitAttention")),
     "gan": ("GAN", ("GAN",)),
     "retrieval": ("DualEncoder", ("DualEncoder",)),
+    "vae": ("VAE", ("VAE",)),
 }
 
 

@@ -131,3 +131,57 @@ def without_dropout(answer: Any) -> Feedback:
         hint="in training both modalities were always there; which one alone determines both "
         "targets (its pixels and the number), and which one was never asked to work alone?",
     )
+
+
+#: The Gaussian of exercise 'The KL term by hand': the means and log-variances of an
+#: encoder's :math:`q(z \mid x)` for one image, three latent dimensions.
+KL_MEAN = np.array([0.5, -1.0, 0.0])
+KL_LOG_VAR = np.array([0.0, math.log(0.25), math.log(4.0)])
+
+#: The options of exercise 'How wide a code for a conditional VAE?'.
+CVAE_WIDTH_OPTIONS = ("more often", "about as often", "less often")
+
+
+@self_check
+def kl_to_prior(answer: Any) -> Feedback:
+    """Check exercise 'The KL term by hand': KL(N(mean, exp(log_var)) || N(0, I)) in nats."""
+    mean, log_var = KL_MEAN, KL_LOG_VAR
+    variance = np.exp(log_var)
+    expected = float(0.5 * np.sum(mean**2 + variance - log_var - 1))
+    hint = (
+        "section 5.9: one half times the sum over the dimensions of "
+        "mean² + variance - log(variance) - 1, with variance = exp(log_var)"
+    )
+    got = as_number(answer, "kl", hint)
+    mistakes = {
+        float(np.sum(mean**2 + variance - log_var - 1)): "you forgot the factor one half",
+        float(0.5 * np.sum(mean**2 + log_var - log_var - 1)): (
+            "the variance is exp(log_var), not log_var itself"
+        ),
+        float(0.5 * np.sum(mean**2 + variance - log_var)): (
+            "each dimension contributes '- 1': without it a code equal to the prior would "
+            "not have KL 0"
+        ),
+        float(0.5 * np.sum(mean**2 + variance + log_var - 1)): (
+            "the log-variance enters with a minus sign"
+        ),
+    }
+    for wrong, why in mistakes.items():
+        if math.isclose(got, wrong, rel_tol=1e-4) and not math.isclose(
+            wrong, expected, rel_tol=1e-4
+        ):
+            return Feedback(False, "kl is not right", why)
+    return compare_number(got, expected, name="kl", hint=hint, rel_tol=1e-4)
+
+
+@self_check
+def cvae_width(answer: Any) -> Feedback:
+    """Check exercise 'How wide a code for a conditional VAE?': the predicted direction."""
+    return check_choice(
+        answer,
+        "less often",
+        CVAE_WIDTH_OPTIONS,
+        hint="with room in the code, the encoder can write the digit into it as well; what "
+        "does the decoder then learn to read the digit from, and what does a code drawn from "
+        "the prior say about the digit?",
+    )

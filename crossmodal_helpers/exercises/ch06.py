@@ -161,3 +161,30 @@ def looking_beside(answer: Any) -> Feedback:
         hint="ask what a patch NEXT TO the object carries in its value: if it already 'sees' "
         "the object's colour, the model does not need to attend to the object itself",
     )
+
+
+#: The code length, width and offset of exercise 'Relative position in the sinusoidal code'.
+RELATIVE_LENGTH, RELATIVE_WIDTH, RELATIVE_OFFSET, RELATIVE_COUNT = 64, 16, 5, 20
+
+
+@self_check
+def relative_position(answer: Any) -> Feedback:
+    """Check exercise 'Relative position in the sinusoidal code': PE[p] · PE[p + 5]."""
+    hint = (
+        "with pe = attention.sinusoidal_encoding(64, 16), compute pe[p] @ pe[p + 5] for "
+        "p = 0, ..., 19"
+    )
+    frequencies = 10000.0 ** (-np.arange(0, RELATIVE_WIDTH, 2) / RELATIVE_WIDTH)
+    value = float(np.sum(np.cos(RELATIVE_OFFSET * frequencies)))
+    got = as_array(answer, "dots", hint).astype(float)
+    if got.shape == (RELATIVE_COUNT,) and np.allclose(got, 2 * value, rtol=1e-4):
+        return Feedback(
+            False, "dots are twice too large", "take each product once: pe[p] @ pe[p + 5]"
+        )
+    if got.shape == (RELATIVE_COUNT,) and np.allclose(got, RELATIVE_WIDTH / 2, rtol=1e-4):
+        return Feedback(
+            False,
+            "dots are each code's product with itself",
+            "pair position p with position p + 5, not with itself",
+        )
+    return check_array(got, np.full(RELATIVE_COUNT, value), name="dots", hint=hint, rtol=1e-4)

@@ -27,7 +27,10 @@ FLOORS = {
     "01_crossmodal_data": {"softmax_test_accuracy": 0.90},
     "02_text_mining": {"best_classical_accuracy": 0.74, "tagger_macro_f1": 0.95},
     "03_image_recognition": {"cnn_accuracy": 0.97, "hog_svm_accuracy": 0.95},
-    "05_autoencoders": {"text_to_image_cnn_accuracy": 0.80},
+    "05_autoencoders": {
+        "text_to_image_cnn_accuracy": 0.80,
+        "cvae_requested_digit_accuracy": 0.80,
+    },
     "06_attention": {"pointing_accuracy": 0.80},
     "07_gans": {"cgan_requested_digit_accuracy": 0.80},
     "08_retrieval": {"shapes_t2i_r1": 0.50},
@@ -467,6 +470,33 @@ def test_the_label_free_model_maps_text_to_image_less_well_but_far_above_chance(
     assert r["image_to_number_label_free"] > 0.5
 
 
+def test_cvae_samples_are_recognised_as_the_requested_digit_far_above_chance():
+    """Chapter 5.9: the CNN reads the CVAE's samples as the requested digit far more often
+    than the 10% of guessing: the lower end of the bootstrap interval is above one half."""
+    r = _ch05()
+    assert r["cvae_requested_digit_accuracy_low"] > 0.5
+    assert r["cvae_requested_digit_accuracy_low"] <= r["cvae_requested_digit_accuracy"]
+    assert r["cvae_class_coverage"] == 1.0
+
+
+def test_the_cvae_code_holds_less_of_the_digit_than_the_vae_code():
+    """Chapter 5.9 and its latent-space figure: a linear probe reads the digit from the
+    VAE's codes better than from the CVAE's (the paired interval excludes zero), and the
+    CVAE's KL term is the smaller: its code carries the style, the label the digit."""
+    r = _ch05()
+    assert r["probe_vae_minus_cvae_low"] > 0
+    assert r["probe_vae"] > r["probe_cvae"]
+    assert 0 < r["cvae_kl"] < r["vae_kl"]
+
+
+def test_vae_samples_are_far_from_real_digits_for_the_judge():
+    """Chapter 5.9: the Fréchet distance of both models' samples to the real test digits is
+    many times that between two real sets ("far from those of real, crisp digits")."""
+    r = _ch05()
+    for model in ("vae", "cvae"):
+        assert r[f"{model}_frechet_distance"] > 5 * r["real_frechet_distance"], model
+
+
 def test_description_codes_point_towards_their_images_and_lie_nearer_the_centre():
     """Chapter 5.8 and its figure: for most numbers the mean description code points most
     towards the mean image code of the same number (the prose glues how many), and every
@@ -583,6 +613,23 @@ def test_joint_fusion_beats_the_better_single_modality_on_shapes_scenes():
 def test_shared_code_probe_is_at_least_as_good_as_the_image_only_code():
     recorded = _load("05_autoencoders")["results"]
     assert recorded["probe_accuracy_shared"] >= recorded["probe_accuracy_image_only"]
+
+
+def test_attention_ignores_order_without_positions_and_not_with_them():
+    """Chapter 6.5: shuffling the tokens shuffles self-attention's outputs the same way (up to
+    float32 rounding) without positions; with the sinusoidal code added it does not."""
+    r = _load("06_attention")["results"]
+    assert r["permutation_error_no_positions"] < 1e-4
+    assert r["permutation_error_sinusoidal"] > 0.01
+
+
+def test_attention_time_and_memory_grow_with_the_square_of_the_length():
+    """Chapter 6.5 and its log-log figure: fitted over n = 1024 ... 4096, the slopes of CPU
+    time and peak memory are near 2, and the peak holds more than the score matrix alone."""
+    r = _load("06_attention")["results"]
+    assert 1.6 < r["attention_time_slope"] < 2.6
+    assert 1.8 < r["attention_memory_slope"] < 2.2
+    assert r["attention_peak_over_scores"] > 1
 
 
 def test_the_scale_enlarges_the_softmax_jacobian_but_shrinks_the_query_gradient():
