@@ -40,6 +40,7 @@ _SUBMODULES = (
     "runtime",
     "text",
     "vision",
+    "vqa",
     "widgets",
 )
 __all__ = [*_SUBMODULES, "QUIET_TF_ENV", "__version__"]

@@ -293,6 +293,46 @@ MODEL_ROWS: tuple[ModelRow, ...] = (
         "F1",
         "inconsistency",
     ),
+    ModelRow(
+        "12_vqa",
+        "visual question answering (shapes)",
+        "question only",
+        "vqa_question_only_accuracy",
+        "accuracy",
+        "vqa_question_only",
+    ),
+    ModelRow(
+        "12_vqa",
+        "visual question answering (shapes)",
+        "image only",
+        "vqa_image_only_accuracy",
+        "accuracy",
+        "vqa_image_only",
+    ),
+    ModelRow(
+        "12_vqa",
+        "visual question answering (shapes)",
+        "concat fusion",
+        "vqa_concat_accuracy",
+        "accuracy",
+        "vqa_concat",
+    ),
+    ModelRow(
+        "12_vqa",
+        "visual question answering (shapes)",
+        "FiLM",
+        "vqa_film_accuracy",
+        "accuracy",
+        "vqa_film",
+    ),
+    ModelRow(
+        "12_vqa",
+        "visual question answering (shapes)",
+        "cross-attention",
+        "vqa_cross_attention_accuracy",
+        "accuracy",
+        "vqa_cross_attention",
+    ),
 )
 
 #: The columns of :func:`model_table`. Introduced in chapter 10.

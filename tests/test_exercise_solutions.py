@@ -224,6 +224,12 @@ def _replicas() -> dict[str, Any]:
     }
 
 
+def _film_inputs() -> dict[str, Any]:
+    rng = np.random.default_rng(12)
+    features = rng.normal(size=(2, 3, 3, 4))
+    return {"features": features, "gamma": rng.normal(size=(2, 4)), "beta": rng.normal(size=(2, 4))}
+
+
 #: The chapter state each solution needs, and which of its code to run ("fenced" or
 #: "inline"; a fenced block that trains a model is replaced by the inline answer).
 STATE: dict[str, tuple[Callable[..., dict[str, Any]], str]] = {
@@ -265,6 +271,9 @@ STATE: dict[str, tuple[Callable[..., dict[str, Any]], str]] = {
     "ex-ch10-interval": (dict, "fenced"),
     "ex-ch10-auc": (dict, "fenced"),
     "ex-ch10-best": (_model_table, "fenced"),
+    "ex-ch12-prior": (dict, "fenced"),
+    "ex-ch12-chance": (dict, "fenced"),
+    "ex-ch12-film": (_film_inputs, "fenced"),
     "ex-appendix-per-replica": (dict, "fenced"),
     "ex-appendix-linear-scaling": (dict, "fenced"),
     "ex-appendix-which-strategy": (dict, "fenced"),

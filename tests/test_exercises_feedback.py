@@ -607,6 +607,38 @@ def _appendix_strategy() -> Case:
     )
 
 
+# --------------------------------------------------------------------------- chapter 12
+
+
+def _ch12_prior() -> Case:
+    return Case(
+        exercises.ch12.prior_of_no,
+        sum((29 / 30) ** n for n in (1, 2, 3)) / 3,
+        [(29 / 30, "single object"), (1 - sum((29 / 30) ** n for n in (1, 2, 3)) / 3, "yes")],
+    )
+
+
+def _ch12_blind() -> Case:
+    return Case(
+        exercises.ch12.blind_accuracy,
+        (1 / 6 + 1 / 5 + 1 / 6 + 1 / 3 + 1 / 3 + 1 / 2) / 6,
+        [(1 / 16, "all answers"), (1 / 3, "six templates")],
+    )
+
+
+FILM_FEATURES = np.random.default_rng(12).normal(size=(2, 3, 3, 4))
+FILM_GAMMA, FILM_BETA = np.random.default_rng(13).normal(size=(2, 2, 4))
+
+
+def _ch12_film() -> Case:
+    g, b = FILM_GAMMA[:, None, None, :], FILM_BETA[:, None, None, :]
+    return Case(
+        lambda a: exercises.ch12.film_by_hand(a, FILM_FEATURES, FILM_GAMMA, FILM_BETA),
+        (1 + g) * FILM_FEATURES + b,
+        [(g * FILM_FEATURES + b, "1 + gamma")],
+    )
+
+
 SIZES = np.array([40, 40, 20])
 GRADIENTS = np.random.default_rng(0).normal(size=(3, 4)).round(2)
 
@@ -658,6 +690,9 @@ CASES: dict[str, Callable[[], Case]] = {
     "ch10.recall_interval": _ch10_interval,
     "ch10.detection_auc": _ch10_auc,
     "ch10.best_models": _ch10_best,
+    "ch12.prior_of_no": _ch12_prior,
+    "ch12.blind_accuracy": _ch12_blind,
+    "ch12.film_by_hand": _ch12_film,
     "appendix.per_replica_batch": _appendix_batch,
     "appendix.scaled_learning_rate": _appendix_lr,
     "appendix.which_strategy": _appendix_strategy,
@@ -678,7 +713,7 @@ def test_the_table_covers_every_check_of_the_book():
 
     import crossmodal_helpers.exercises.appendix as appendix
 
-    modules = {f"ch{n:02d}": getattr(exercises, f"ch{n:02d}") for n in range(1, 11)}
+    modules = {f"ch{n:02d}": getattr(exercises, f"ch{n:02d}") for n in (*range(1, 11), 12)}
     modules["appendix"] = appendix
     checks = {
         f"{prefix}.{name}"
@@ -693,7 +728,7 @@ def test_no_chapter_module_offers_a_function_that_is_not_a_check():
     """Every public function of a chapter's checks returns Feedback (no answer helpers)."""
     import inspect
 
-    for n in range(1, 11):
+    for n in (*range(1, 11), 12):
         module = getattr(exercises, f"ch{n:02d}")
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ == module.__name__ and not name.startswith("_"):
