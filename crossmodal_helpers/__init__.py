@@ -5,8 +5,9 @@ that introduces it (its docstring names that chapter) and later chapters call it
 
 Importing the package is cheap: submodules are imported on first use, and only the modules
 about Keras (``autoencoders``, ``fusion``, ``attention``, ``gan``, ``retrieval``,
-``pretraining``) import Keras and TensorFlow when they are imported. Before any of them
-can, importing the package sets the environment that keeps TensorFlow's start-up messages off the page
+``pretraining``, ``vqa``) import Keras and TensorFlow when they are imported. Before any
+of them can, importing the package sets the environment that keeps TensorFlow's start-up
+messages off the page
 (:data:`QUIET_TF_ENV`; a value the user has already set is kept) and has TensorFlow's first
 import run with native stderr silenced, whichever import loads it.
 """
@@ -42,6 +43,7 @@ _SUBMODULES = (
     "runtime",
     "text",
     "vision",
+    "vqa",
     "widgets",
 )
 __all__ = [*_SUBMODULES, "QUIET_TF_ENV", "__version__"]

@@ -353,6 +353,67 @@ class AttentionFusion(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class FiLM(keras.layers.Layer):
+    """Feature-wise linear modulation: the condition scales and shifts every feature map.
+
+    Introduced in chapter 12 (Perez et al., 2018). Called on ``[features, condition]``:
+    features (batch, ..., C), e.g. a CNN's feature maps (batch, H, W, C), and a condition
+    vector (batch, D), e.g. a question. Two linear maps of the condition give one scale
+    and one shift per channel, applied at every position:
+
+    $$\\mathrm{FiLM}(F \\mid q)_{\\ldots c} = (1 + \\gamma_c(q))\\, F_{\\ldots c} + \\beta_c(q),
+    \\qquad \\gamma(q) = W_\\gamma q + b_\\gamma,\\; \\beta(q) = W_\\beta q + b_\\beta.$$
+
+    Writing the scale as $1 + \\gamma$ (with $\\gamma$ and $\\beta$ starting near 0) makes a
+    fresh layer close to the identity, so the image path trains from the start. Unlike
+    concatenation, which adds the question's contribution once, after the image is
+    summarised, FiLM is multiplicative and acts inside the image encoder: the question
+    decides which features of every region count. :meth:`coefficients` returns
+    $(\\gamma, \\beta)$, each (batch, C).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scale: keras.layers.Dense | None = None
+        self.shift: keras.layers.Dense | None = None
+
+    def build(self, input_shape: list[Shape]) -> None:
+        if (
+            not isinstance(input_shape, (list, tuple))
+            or len(input_shape) != 2
+            or not isinstance(input_shape[0], (list, tuple))
+        ):
+            raise ValueError("FiLM must be called on [features, condition]")
+        features, condition = (tuple(s) for s in input_shape)
+        if len(features) < 2 or features[-1] is None:
+            raise ValueError(f"FiLM features must be (batch, ..., channels), got shape {features}")
+        if len(condition) != 2:
+            raise ValueError(
+                f"FiLM condition must be one vector per example (batch, features), got {condition}"
+            )
+        channels = int(features[-1])
+        small = keras.initializers.RandomNormal(stddev=0.01)
+        self.scale = keras.layers.Dense(channels, kernel_initializer=small, name="gamma")
+        self.shift = keras.layers.Dense(channels, kernel_initializer=small, name="beta")
+        self.scale.build(condition)
+        self.shift.build(condition)
+
+    def coefficients(self, condition: Tensor) -> tuple[Tensor, Tensor]:
+        """The scale offsets $\\gamma$ and shifts $\\beta$ for a batch of conditions."""
+        return self.scale(condition), self.shift(condition)
+
+    def call(self, inputs: Sequence[Tensor]) -> Tensor:
+        features, condition = inputs
+        gamma, beta = self.coefficients(condition)
+        extra = len(features.shape) - 2  # broadcast over the positions (H, W, ...)
+        shape = (-1,) + (1,) * extra + (gamma.shape[-1],)
+        return (1.0 + ops.reshape(gamma, shape)) * features + ops.reshape(beta, shape)
+
+    def compute_output_shape(self, input_shape: list[Shape]) -> Shape:
+        return tuple(input_shape[0])
+
+
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
 class ModalityDropout(keras.layers.Layer):
     """During training, blank one whole modality of an example with probability ``rate``.
 

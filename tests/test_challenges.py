@@ -168,7 +168,7 @@ def _records() -> dict:
 
 def test_model_rows_follow_the_contract():
     rows = challenges.MODEL_ROWS
-    assert len(rows) == 24
+    assert len(rows) == 29
     assert len({row.prefix for row in rows}) == len(rows)
     assert len({row.quality_key for row in rows}) == len(rows)
     for row in rows:
@@ -205,9 +205,10 @@ def test_chapters_missing_lists_each_unrun_chapter_once_in_order():
         "07_gans",
         "08_retrieval",
         "09_case_study",
+        "12_vqa",
         "13_pretraining",
     ]
-    assert len(challenges.chapters_missing({})) == 9
+    assert len(challenges.chapters_missing({})) == 10
 
 
 @pytest.mark.parametrize(

@@ -230,6 +230,12 @@ def _replicas() -> dict[str, Any]:
     }
 
 
+def _film_inputs() -> dict[str, Any]:
+    rng = np.random.default_rng(12)
+    features = rng.normal(size=(2, 3, 3, 4))
+    return {"features": features, "gamma": rng.normal(size=(2, 4)), "beta": rng.normal(size=(2, 4))}
+
+
 def _pretraining() -> dict[str, Any]:
     import keras
 
@@ -293,6 +299,9 @@ STATE: dict[str, tuple[Callable[..., dict[str, Any]], str]] = {
     "ex-ch10-interval": (dict, "fenced"),
     "ex-ch10-auc": (dict, "fenced"),
     "ex-ch10-best": (_model_table, "fenced"),
+    "ex-ch12-prior": (dict, "fenced"),
+    "ex-ch12-chance": (dict, "fenced"),
+    "ex-ch12-film": (_film_inputs, "fenced"),
     "ex-ch13-ntxent": (dict, "fenced"),
     "ex-ch13-negatives": (dict, "fenced"),
     "ex-ch13-control": (_pretraining, "fenced"),

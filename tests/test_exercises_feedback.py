@@ -732,6 +732,38 @@ def _appendix_strategy() -> Case:
     )
 
 
+# --------------------------------------------------------------------------- chapter 12
+
+
+def _ch12_prior() -> Case:
+    return Case(
+        exercises.ch12.prior_of_no,
+        sum((29 / 30) ** n for n in (1, 2, 3)) / 3,
+        [(29 / 30, "single object"), (1 - sum((29 / 30) ** n for n in (1, 2, 3)) / 3, "yes")],
+    )
+
+
+def _ch12_blind() -> Case:
+    return Case(
+        exercises.ch12.blind_accuracy,
+        (1 / 6 + 1 / 5 + 1 / 6 + 1 / 3 + 1 / 3 + 1 / 2) / 6,
+        [(1 / 16, "all answers"), (1 / 3, "six templates")],
+    )
+
+
+FILM_FEATURES = np.random.default_rng(12).normal(size=(2, 3, 3, 4))
+FILM_GAMMA, FILM_BETA = np.random.default_rng(13).normal(size=(2, 2, 4))
+
+
+def _ch12_film() -> Case:
+    g, b = FILM_GAMMA[:, None, None, :], FILM_BETA[:, None, None, :]
+    return Case(
+        lambda a: exercises.ch12.film_by_hand(a, FILM_FEATURES, FILM_GAMMA, FILM_BETA),
+        (1 + g) * FILM_FEATURES + b,
+        [(g * FILM_FEATURES + b, "1 + gamma")],
+    )
+
+
 SIZES = np.array([40, 40, 20])
 GRADIENTS = np.random.default_rng(0).normal(size=(3, 4)).round(2)
 
@@ -745,7 +777,7 @@ def _appendix_gradient() -> Case:
 
 
 #: The chapters that have self-checks (the appendix's are listed separately).
-CHAPTERS = (*range(1, 11), 13)
+CHAPTERS = (*range(1, 11), 12, 13)
 
 CASES: dict[str, Callable[[], Case]] = {
     "ch01.class_means": _ch01_class_means,
@@ -791,6 +823,9 @@ CASES: dict[str, Callable[[], Case]] = {
     "ch10.recall_interval": _ch10_interval,
     "ch10.detection_auc": _ch10_auc,
     "ch10.best_models": _ch10_best,
+    "ch12.prior_of_no": _ch12_prior,
+    "ch12.blind_accuracy": _ch12_blind,
+    "ch12.film_by_hand": _ch12_film,
     "ch13.nt_xent": _ch13_nt_xent,
     "ch13.negatives": _ch13_negatives,
     "ch13.random_probe": _ch13_random_probe,

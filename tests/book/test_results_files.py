@@ -43,6 +43,7 @@ FLOORS = {
         "mismatch_auc_easy": 0.7,
     },
     "10_challenges": {"misaligned_0_t2i_r1": 0.45, "misaligned_50_detection_auc": 0.85},
+    "12_vqa": {"vqa_best_accuracy": 0.80, "cell_colour_accuracy": 0.95},
     "13_pretraining": {"finetuned_accuracy_2": 0.55},
 }
 
@@ -1015,6 +1016,51 @@ def test_keras_fit_averages_uneven_replica_shares_without_weighting():
 def test_default_and_mirrored_runs_reach_similar_accuracy():
     """Appendix A.3: same algorithm, so the two accuracies are close."""
     assert _load("appendix_scaling")["results"]["accuracy_gap"] < 0.03
+
+
+VQA_MODELS = ("question_only", "image_only", "concat", "film", "cross_attention")
+
+
+def test_vqa_best_model_is_far_above_the_question_only_baseline():
+    """Chapter 12 floor: the best model answers at least 20 points more test questions than
+    the question-only baseline, and the paired bootstrap interval of the gap lies above 0."""
+    recorded = _load("12_vqa")["results"]
+    best = recorded["vqa_best_model"]
+    assert recorded["vqa_best_accuracy"] == recorded[f"vqa_{best}_accuracy"]
+    gap = recorded["vqa_best_accuracy"] - recorded["vqa_question_only_accuracy"]
+    assert gap >= 0.20, f"best minus question-only = {gap:.3f}"
+    assert recorded["vqa_best_minus_question_only_low"] > 0
+
+
+def test_vqa_best_model_beats_every_other_model_beyond_the_noise():
+    """Chapter 12.5: "the best model on this run … above the runner-up fusion" — the paired
+    bootstrap interval of best minus every other model lies above 0."""
+    recorded = _load("12_vqa")["results"]
+    best = recorded["vqa_best_model"]
+    for other in VQA_MODELS:
+        if other != best:
+            assert recorded[f"vqa_best_minus_{other}_low"] > 0, other
+            assert recorded[f"vqa_{best}_accuracy"] > recorded[f"vqa_{other}_accuracy"]
+
+
+def test_vqa_question_only_model_scores_chance_on_balanced_questions():
+    """Chapter 12.5: balancing removes the language prior; the question-only model scores
+    close to chance within each template, and far below what the prior scores on the
+    natural, unbalanced questions (where most existence questions are answered "no")."""
+    recorded = _load("12_vqa")["results"]
+    assert abs(recorded["vqa_question_only_accuracy"] - recorded["question_only_chance"]) < 0.03
+    assert recorded["natural_prior_accuracy"] > recorded["vqa_question_only_accuracy"] + 0.2
+    assert recorded["natural_exist_no_share"] > 0.9
+
+
+def test_vqa_hardest_type_of_the_best_model_is_the_one_recorded():
+    """Chapter 12.5: the hardest question type named for the best model is computed."""
+    recorded = _load("12_vqa")["results"]
+    best = recorded["vqa_best_model"]
+    accuracy = {
+        kind: recorded[f"vqa_{best}_accuracy_{kind}"] for kind in ("attribute", "count", "exist")
+    }
+    assert recorded["vqa_best_hardest_type"] == min(accuracy, key=accuracy.get)
 
 
 # --- chapter 13: every ranking and direction the prose states --------------------------------
