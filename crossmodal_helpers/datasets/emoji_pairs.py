@@ -188,13 +188,14 @@ def _names(language: str) -> dict[str, str]:
 
 
 def names(chars: Sequence[str], language: str = "en", *, fallback: str | None = "en") -> list[str]:
-    """The CLDR names of emoji in one of :data:`LANGUAGES`; introduced in chapter 8.
+    """The CLDR names of emoji in one of :data:`LANGUAGES`.
 
-    ``names(["🍎"], "zh") == ["红苹果"]``, ``names(["🍎"], "es") == ["manzana roja"]``. The
-    names are Unicode CLDR annotations as packaged by the ``emoji`` package (loaded once
-    per language and cached). An emoji without a name in ``language`` gets its name in
-    ``fallback`` (English by default), or ``""`` with ``fallback=None``, so that coverage
-    can be measured. Characters that are not emoji of the ``emoji`` package are an error.
+    Introduced in chapter 8. ``names(["🍎"], "zh") == ["红苹果"]`` and
+    ``names(["🍎"], "es") == ["manzana roja"]``. The names are Unicode CLDR annotations
+    as packaged by the ``emoji`` package (loaded once per language and cached). An emoji
+    without a name in ``language`` gets its name in ``fallback`` (English by default), or
+    ``""`` with ``fallback=None``, so that coverage can be measured. Characters that are
+    not emoji of the ``emoji`` package are an error.
     """
     chars = check_texts(chars, "chars")
     check_choice(language, "language", LANGUAGES)
