@@ -716,6 +716,8 @@ def fit_crosslingual_student(
     vectors $Y$ — the distillation of Reimers and Gurevych (2020), linear. Solved in the
     dual (pairs × pairs), which is cheap while pairs are fewer than n-grams.
     """
+    import scipy.linalg
+
     if not isinstance(names, Mapping) or not names:
         raise TypeError("names must be a non-empty dict language -> list of texts")
     teacher = check_numeric_array(teacher_vectors, "teacher_vectors", ndim=2)
@@ -733,7 +735,8 @@ def fit_crosslingual_student(
         vectorizer = fit_char_ngrams(texts, ngram_range)
         x = vectorizer.transform(texts)
         gram = np.asarray((x @ x.T).todense())
-        dual = np.linalg.solve(gram + regularization * np.eye(len(texts)), teacher)
+        factor = scipy.linalg.cho_factor(gram + regularization * np.eye(len(texts)))
+        dual = scipy.linalg.cho_solve(factor, teacher)  # symmetric positive definite
         vectorizers[language] = vectorizer
         weights[language] = np.asarray(x.T @ dual)
     return CrossLingualStudent(vectorizers=vectorizers, weights=weights)

@@ -740,7 +740,7 @@ def test_a_word_tokenizer_leaves_chinese_names_empty_and_character_ngrams_do_not
     and the English model's n-grams read almost none of them."""
     r = _load("08_retrieval")["results"]
     assert r["zh_empty_words"] > 0.8
-    assert r["zh_empty_chars"] < 0.05
+    assert r["zh_empty_chars"] < min(0.15, r["zh_empty_words"] / 5)
     assert r["zh_empty_english"] > 0.8
 
 
