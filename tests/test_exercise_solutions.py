@@ -291,6 +291,7 @@ STATE: dict[str, tuple[Callable[..., dict[str, Any]], str]] = {
     "ex-ch08-recall": (dict, "fenced"),
     "ex-ch08-matching": (dict, "fenced"),
     "ex-ch08-hard": (dict, "fenced"),
+    "ex-ch08-chars": (dict, "fenced"),
     "ex-ch09-entity-f1": (dict, "fenced"),
     "ex-ch09-base-rate": (dict, "fenced"),
     "ex-ch09-chance": (dict, "fenced"),

@@ -536,6 +536,18 @@ def _ch08_hardest() -> Case:
     return Case(exercises.ch08.hardest_negative, right, [(summed, "largest hinge")])
 
 
+def _ch08_chars() -> Case:
+    return Case(
+        exercises.ch08.shared_ngrams,
+        [3, 1, 1],
+        [
+            ([1, 0, 0], "only pairs"),
+            ([0, 0, 0], "word tokenizer"),
+            ([3, 1], "list of 3 ints"),
+        ],
+    )
+
+
 # --------------------------------------------------------------------------- chapter 9
 
 
@@ -815,6 +827,7 @@ CASES: dict[str, Callable[[], Case]] = {
     "ch08.ranking": _ch08_ranking,
     "ch08.matching": _ch08_matching,
     "ch08.hardest_negative": _ch08_hardest,
+    "ch08.shared_ngrams": _ch08_chars,
     "ch09.entity_f1_by_hand": _ch09_f1,
     "ch09.base_rate": _ch09_base_rate,
     "ch09.why_chance": _ch09_chance,

@@ -544,3 +544,74 @@ def test_search_box_rejects_bad_arguments(kwargs, error, match):
     arguments = {"search": _search, "queries": ["1", "2"], **kwargs}
     with pytest.raises(error, match=match):
         retrieval.search_box(_gallery(), **arguments)
+
+
+# --------------------------------------------------------------------------- cross-lingual student
+
+
+def _parallel_toy():
+    """Two languages naming the same four items; the teacher's vectors are one-hot."""
+    names = {
+        "en": ["red apple", "green apple", "cat face", "red heart"],
+        "zh": ["红苹果", "青苹果", "猫脸", "红心"],
+    }
+    return names, np.eye(4)
+
+
+def test_crosslingual_student_imitates_the_teacher_on_its_parallel_set():
+    names, teacher = _parallel_toy()
+    student = retrieval.fit_crosslingual_student(names, teacher, regularization=0.01)
+    assert student.languages == ("en", "zh")
+    for language, texts in names.items():
+        vectors = student.encode(texts, language)
+        np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-6)
+        assert (vectors.argmax(axis=1) == np.arange(4)).all(), language
+    # an unseen name lands nearest the item it shares most characters with
+    assert student.encode(["苹果"], "zh")[0][:2].min() > student.encode(["苹果"], "zh")[0][2:].max()
+    assert student.encode(["没有"], "zh").sum() == 0.0, "no known n-gram: the zero vector"
+
+
+def test_crosslingual_student_guesses_the_language_from_its_ngrams():
+    names, teacher = _parallel_toy()
+    student = retrieval.fit_crosslingual_student(names, teacher)
+    assert student.guess_language(["苹果", "apple", "红"]) == ["zh", "en", "zh"]
+    guessed = student.encode(["青苹果", "cat face"])
+    np.testing.assert_allclose(guessed[0], student.encode(["青苹果"], "zh")[0])
+    np.testing.assert_allclose(guessed[1], student.encode(["cat face"], "en")[0])
+
+
+@pytest.mark.parametrize(
+    ("names", "teacher", "options", "error", "message"),
+    [
+        ([["a"]], np.eye(1), {}, TypeError, "names must be a non-empty dict"),
+        ({}, np.eye(1), {}, TypeError, "names must be a non-empty dict"),
+        ({"en": ["a b", "c d"]}, np.eye(3), {}, ValueError, "must be parallel"),
+        ({"en": ["a b", " "]}, np.eye(2), {}, ValueError, "is empty"),
+        ({"en": ["a", "b"]}, np.eye(2), {"ngram_range": (3, 1)}, ValueError, "ngram_range"),
+        ({"en": ["a", "b"]}, np.eye(2), {"ngram_range": [1, 3]}, ValueError, "ngram_range"),
+        ({"en": ["a", "b"]}, np.eye(2), {"regularization": 0}, ValueError, "regularization"),
+        ({"en": ["a", "b"]}, [1, 2], {}, ValueError, "teacher_vectors"),
+    ],
+)
+def test_crosslingual_student_rejects_bad_input(names, teacher, options, error, message):
+    with pytest.raises(error, match=message):
+        retrieval.fit_crosslingual_student(names, teacher, **options)
+
+
+def test_crosslingual_student_encode_rejects_an_unknown_language():
+    names, teacher = _parallel_toy()
+    student = retrieval.fit_crosslingual_student(names, teacher)
+    with pytest.raises(ValueError, match="language must be one of 'en', 'zh' or None"):
+        student.encode(["x"], "fr")
+    with pytest.raises(TypeError, match="texts must be a list of str"):
+        student.encode("红心")
+
+
+def test_char_ngrams_read_chinese_without_the_padding_space():
+    vectorizer = retrieval.fit_char_ngrams(["红苹果", "猫脸"], ngram_range=(1, 2))
+    assert " " not in vectorizer.vocabulary_
+    assert {"苹", "苹果", "猫"} <= set(vectorizer.vocabulary_)
+    assert vectorizer.transform(["没有"]).nnz == 0, "no known n-gram: the zero vector"
+    assert vectorizer.transform(["青苹果"]).nnz == 4  # 苹, 果, 苹果 and 果 at a word end
+    with pytest.raises(ValueError, match="is empty"):
+        retrieval.fit_char_ngrams(["红心", ""])

@@ -80,6 +80,12 @@ MATCHING_SCENES = (
 )
 
 
+#: Exercise 'Words or characters?': Chinese emoji names of a small training set, and three
+#: query names that are not among them.
+CHINESE_TRAIN_NAMES = ("红苹果", "猫脸", "汽车", "红心", "西瓜")
+CHINESE_QUERIES = ("青苹果", "大笑的猫", "西班牙")
+
+
 def _first_mistake(got: float, mistakes: dict[float, str], expected: float) -> str | None:
     for wrong, hint in mistakes.items():
         if math.isclose(got, wrong, rel_tol=1e-4) and not math.isclose(
@@ -263,3 +269,48 @@ def hardest_negative(answer: Any) -> Feedback:
     if mistake is not None:
         return Feedback(False, "loss is not right", mistake)
     return compare_number(got, expected, name="loss", rel_tol=1e-4, hint=hint)
+
+
+def _grams(text: str, lengths: tuple[int, ...]) -> set[str]:
+    return {text[i : i + n] for n in lengths for i in range(len(text) - n + 1)}
+
+
+@self_check
+def shared_ngrams(answer: Any) -> Feedback:
+    """Check exercise 'Words or characters?': per query, its known character 1- and 2-grams.
+
+    ``answer`` is a list of three ints, one per name of CHINESE_QUERIES: how many distinct
+    character n-grams of length 1 or 2 of the query occur in at least one training name.
+    """
+    form = f"shared must be a list of {len(CHINESE_QUERIES)} ints, one per query name"
+    values = as_array(answer, "shared", form)
+    if values.shape != (len(CHINESE_QUERIES),) or values.dtype == np.bool_:
+        raise AnswerProblem(form, "write shared = [n1, n2, n3] in the order of CHINESE_QUERIES")
+    if not np.all(values == np.round(values)) or values.min() < 0:
+        raise AnswerProblem(form, "counts are whole numbers >= 0")
+    got = [int(v) for v in values]
+
+    def counts(lengths: tuple[int, ...]) -> list[int]:
+        known = set().union(*(_grams(name, lengths) for name in CHINESE_TRAIN_NAMES))
+        return [len(_grams(query, lengths) & known) for query in CHINESE_QUERIES]
+
+    expected = counts((1, 2))
+    if got == expected:
+        return Feedback(True, "every count is right")
+    mistakes = {
+        tuple(counts((2,))): "you counted only pairs of characters: single characters count too",
+        tuple(counts((1,))): "you counted only single characters: pairs of characters count too",
+        (0,) * len(CHINESE_QUERIES): (
+            "that is what a word tokenizer sees, with each unspaced name one token; count "
+            "the character n-grams instead"
+        ),
+    }
+    hint = mistakes.get(
+        tuple(got),
+        "list the distinct 1- and 2-character pieces of each query and keep those that "
+        "also occur inside some training name",
+    )
+    wrong = next(i for i, (g, e) in enumerate(zip(got, expected, strict=True)) if g != e)
+    return Feedback(
+        False, f"the count of query {wrong} ({CHINESE_QUERIES[wrong]}) is not right", hint
+    )

@@ -801,6 +801,35 @@ def test_zero_shot_beats_chance_and_its_errors_concentrate_on_one_answer():
     assert r["emoji_zero_shot"] > r["emoji_majority"]
 
 
+def test_cross_lingual_retrieval_clears_three_times_chance_in_chinese_and_spanish():
+    """Chapter 8.11: a student fitted on the parallel set reaches Recall@10 >= 3 × chance
+    with Chinese and with Spanish queries, and the 95% bootstrap interval over the queries
+    lies well (2 ×) above chance."""
+    r = _load("08_retrieval")["results"]
+    chance = r["crosslingual_chance_r10"]
+    for code in ("zh", "es"):
+        assert r[f"crosslingual_{code}_r10"] >= 3 * chance, code
+        assert r[f"crosslingual_{code}_r10_low"] > 2 * chance, code
+        assert r[f"crosslingual_{code}_r1"] > r["crosslingual_chance_r1"], code
+
+
+def test_a_word_tokenizer_leaves_chinese_names_empty_and_character_ngrams_do_not():
+    """Chapter 8.11: most Chinese test names are one unknown word; few lack a known n-gram,
+    and the English model's n-grams read almost none of them."""
+    r = _load("08_retrieval")["results"]
+    assert r["zh_empty_words"] > 0.8
+    assert r["zh_empty_chars"] < min(0.15, r["zh_empty_words"] / 5)
+    assert r["zh_empty_english"] > 0.8
+
+
+def test_the_full_parallel_set_beats_every_draw_of_the_smallest():
+    """Chapter 8.11: even the best of the smallest parallel sets stays below the full one."""
+    r = _load("08_retrieval")["results"]
+    for code in ("zh", "es"):
+        assert r[f"parallel_{code}_r10_smallest"] <= r[f"parallel_{code}_r10_smallest_max"]
+        assert r[f"parallel_{code}_r10_smallest_max"] < r[f"crosslingual_{code}_r10"], code
+
+
 def test_fused_report_classifier_beats_both_single_modalities_beyond_noise():
     """Chapter 9.2: fused > image and text; the paired gain exceeds three standard errors."""
     r = _load("09_case_study")["results"]
