@@ -293,6 +293,14 @@ MODEL_ROWS: tuple[ModelRow, ...] = (
         "F1",
         "inconsistency",
     ),
+    ModelRow(
+        "11_captioning",
+        "image captioning (shapes)",
+        "CNN + Transformer decoder",
+        "greedy_attribute_accuracy",
+        "attribute accuracy",
+        "captioner",
+    ),
 )
 
 #: The columns of :func:`model_table`. Introduced in chapter 10.

@@ -571,6 +571,25 @@ def _ch10_best() -> Case:
     )
 
 
+# --------------------------------------------------------------------------- chapter 11
+
+
+def _ch11_clipped() -> Case:
+    return Case(
+        exercises.ch11.clipped_precision, 5 / 7, [(1.0, "clip each word"), (6 / 7, "single")]
+    )
+
+
+def _ch11_beam() -> Case:
+    return Case(exercises.ch11.beam_by_hand, 0.36, [(0.24, "width 2 keeps")])
+
+
+def _ch11_attributes() -> Case:
+    return Case(
+        exercises.ch11.attribute_accuracy, 5 / 8, [(5 / 6, "never mentioned"), (0.5, "synonym")]
+    )
+
+
 # --------------------------------------------------------------------------- appendix
 
 
@@ -658,6 +677,9 @@ CASES: dict[str, Callable[[], Case]] = {
     "ch10.recall_interval": _ch10_interval,
     "ch10.detection_auc": _ch10_auc,
     "ch10.best_models": _ch10_best,
+    "ch11.clipped_precision": _ch11_clipped,
+    "ch11.beam_by_hand": _ch11_beam,
+    "ch11.attribute_accuracy": _ch11_attributes,
     "appendix.per_replica_batch": _appendix_batch,
     "appendix.scaled_learning_rate": _appendix_lr,
     "appendix.which_strategy": _appendix_strategy,
@@ -678,7 +700,7 @@ def test_the_table_covers_every_check_of_the_book():
 
     import crossmodal_helpers.exercises.appendix as appendix
 
-    modules = {f"ch{n:02d}": getattr(exercises, f"ch{n:02d}") for n in range(1, 11)}
+    modules = {f"ch{n:02d}": getattr(exercises, f"ch{n:02d}") for n in range(1, 12)}
     modules["appendix"] = appendix
     checks = {
         f"{prefix}.{name}"
@@ -693,7 +715,7 @@ def test_no_chapter_module_offers_a_function_that_is_not_a_check():
     """Every public function of a chapter's checks returns Feedback (no answer helpers)."""
     import inspect
 
-    for n in range(1, 11):
+    for n in range(1, 12):
         module = getattr(exercises, f"ch{n:02d}")
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ == module.__name__ and not name.startswith("_"):

@@ -33,6 +33,7 @@ FLOORS = {
     "08_retrieval": {"shapes_t2i_r1": 0.50},
     "09_case_study": {"inconsistency_f1_crossmodal": 0.85, "entity_f1": 0.95},
     "10_challenges": {"misaligned_0_t2i_r1": 0.45, "misaligned_50_detection_auc": 0.85},
+    "11_captioning": {"greedy_attribute_accuracy": 0.85},
 }
 
 
@@ -908,3 +909,24 @@ def test_keras_fit_averages_uneven_replica_shares_without_weighting():
 def test_default_and_mirrored_runs_reach_similar_accuracy():
     """Appendix A.3: same algorithm, so the two accuracies are close."""
     assert _load("appendix_scaling")["results"]["accuracy_gap"] < 0.03
+
+
+def test_the_causal_mask_hides_the_future_from_the_captioner():
+    """Chapter 11.2: changing later words leaves earlier outputs the same (floating-point
+    noise) and moves later ones."""
+    recorded = _load("11_captioning")["results"]
+    assert recorded["causal_past_change"] < 1e-4 < recorded["causal_future_change"]
+
+
+def test_the_captioner_beats_retrieval_which_beats_the_most_frequent_caption():
+    """Chapter 11.4 and the summary: on attribute accuracy and on BLEU-4 the greedy captioner
+    leads retrieval as captioning (its bootstrap interval above 0), which leads the most
+    frequent caption; both metrics rank the three systems the same way."""
+    r = _load("11_captioning")["results"]
+    assert r["greedy_minus_retrieval_low"] > 0
+    assert r["greedy_attribute_accuracy"] > r["retrieval_attribute_accuracy"]
+    assert r["retrieval_attribute_accuracy"] > r["frequent_attribute_accuracy"] + 0.1
+    assert r["greedy_bleu4"] > r["retrieval_bleu4"] > r["frequent_bleu4"]
+    assert r["captioner_beats_retrieval"] == "True"
+    assert r["retrieval_beats_most_frequent"] == "True"
+
