@@ -26,6 +26,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "attention",
     "autoencoders",
+    "captioning",
     "case_study",
     "challenges",
     "datasets",

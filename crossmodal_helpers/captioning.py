@@ -8,7 +8,8 @@ Introduced in chapter 11. The chapter explains the pieces; this module keeps the
 - the model: :class:`RegionEncoder` (a small CNN whose last feature map is a grid of region
   vectors), :class:`CaptionDecoderBlock` (causal self-attention, cross-attention over the
   regions, a feed-forward network) and :class:`Captioner`, trained with teacher forcing;
-- decoding: :func:`greedy_decode` and :func:`beam_search`, both batched over images;
+- decoding: :func:`greedy_decode` and :func:`beam_search`, both batched over images, and
+  :func:`caption_log_probability`, the model's score of a caption;
 - evaluation: :func:`reference_captions` (more ways the scene grammar can say the same
   thing), :func:`bleu` (nltk's ``corpus_bleu``), :func:`parse_caption` and
   :func:`attribute_scores` (is each object's colour, shape, size and position right?),
@@ -470,6 +471,28 @@ def beam_search(
         best = np.argmax(score / lengths.astype(np.float64) ** alpha, axis=1)
         out[lo : lo + n] = ids[np.arange(n), best]
     return out
+
+
+def caption_log_probability(model: Captioner, images: np.ndarray, ids: Any) -> np.ndarray:
+    """The model's log-probability of each caption, $\\sum_t \\log p(w_t \\mid w_{<t}, x)$.
+
+    Introduced in chapter 11. ``ids`` are rows from :func:`greedy_decode`,
+    :func:`beam_search` or :func:`encode_captions` (``<start>`` first, padding 0 after
+    ``<end>``); the sum runs over every word and the ``<end>`` token.
+    """
+    images, _ = _check_decoder_inputs(model, images, None)
+    ids = np.asarray(ids)
+    if ids.ndim != 2 or len(ids) != len(images) or not np.issubdtype(ids.dtype, np.integer):
+        raise ValueError(
+            f"ids must be a 2-D integer array with one row per image ({len(images)}), "
+            f"got {ids.dtype} {ids.shape}"
+        )
+    inputs, targets = teacher_forcing_pairs(ids)
+    with _one_word_softmax_allowed():
+        logits = model((images, inputs))
+    logp = np.asarray(ops.log_softmax(logits, axis=-1), dtype=np.float64)
+    picked = np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
+    return (picked * (targets > 0)).sum(axis=1)
 
 
 # --------------------------------------------------------------------------- evaluation

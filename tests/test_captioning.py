@@ -114,14 +114,6 @@ def test_region_encoder_rejects_bad_sides():
 # --------------------------------------------------------------------------- decoders
 
 
-def _log_probability(model, images, ids):
-    logits = model((images, ids[:, :-1]))
-    logp = keras.ops.convert_to_numpy(keras.ops.log_softmax(logits, axis=-1))
-    targets = ids[:, 1:]
-    picked = np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
-    return (picked * (targets > 0)).sum(axis=1)
-
-
 def test_greedy_equals_beam_of_width_one(small_model, scenes):
     model, _ = small_model
     greedy = captioning.greedy_decode(model, scenes.images[:5], max_length=8)
@@ -137,7 +129,8 @@ def test_beam_search_finds_captions_at_least_as_probable_as_greedy(small_model, 
     assert beam.shape == greedy.shape and (beam[:, 0] == 1).all()
     # compare only captions that ended (an unfinished one has no end token to score)
     ended = ((greedy == 2).any(1)) & ((beam == 2).any(1))
-    gain = _log_probability(model, images, beam) - _log_probability(model, images, greedy)
+    score = captioning.caption_log_probability
+    gain = score(model, images, beam) - score(model, images, greedy)
     assert (gain[ended] >= -1e-4).all()
 
 
@@ -249,6 +242,11 @@ def test_paired_bootstrap_of_identical_systems_is_zero(scenes):
             "same width",
         ),
         (lambda: captioning.paired_bootstrap(1, 2), TypeError, "AttributeScores"),
+        (
+            lambda: captioning.caption_log_probability(None, np.zeros((1, 8, 8, 3)), [[1]]),
+            TypeError,
+            "Captioner",
+        ),
     ],
 )
 def test_bad_inputs_get_clear_errors(call, error, words):

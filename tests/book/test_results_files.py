@@ -929,4 +929,3 @@ def test_the_captioner_beats_retrieval_which_beats_the_most_frequent_caption():
     assert r["greedy_bleu4"] > r["retrieval_bleu4"] > r["frequent_bleu4"]
     assert r["captioner_beats_retrieval"] == "True"
     assert r["retrieval_beats_most_frequent"] == "True"
-
