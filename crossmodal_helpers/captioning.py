@@ -10,7 +10,8 @@ Introduced in chapter 11. The chapter explains the pieces; this module keeps the
   regions, a feed-forward network) and :class:`Captioner`, trained with teacher forcing;
 - decoding: :func:`greedy_decode` and :func:`beam_search`, both batched over images, and
   :func:`caption_log_probability`, the model's score of a caption;
-- evaluation: :func:`reference_captions` (more ways the scene grammar can say the same
+- evaluation: :func:`canonical_caption` (the caption without synonyms),
+  :func:`reference_captions` (more ways the scene grammar can say the same
   thing), :func:`bleu` (nltk's ``corpus_bleu``), :func:`parse_caption` and
   :func:`attribute_scores` (is each object's colour, shape, size and position right?),
   :func:`nearest_captions` (retrieval as captioning) and :func:`paired_bootstrap`.
@@ -527,6 +528,20 @@ def reference_captions(scene: dict[str, Any], n: int = 5, *, seed: int = 0) -> l
         }
         out.append(" ".join(shapes.caption_tokens(objects, plan)[0]))
     return out
+
+
+def canonical_caption(scene: dict[str, Any]) -> str:
+    """The scene's caption with every synonym replaced by its canonical word.
+
+    Introduced in chapter 11. Keeps the caption's opening and the sizes and positions it
+    states, but says "circle", never "disc", "top left", never "upper left" (and the first
+    preposition of each position): the words the image cannot choose between are fixed.
+    """
+    if not isinstance(scene, dict) or "objects" not in scene or "plan" not in scene:
+        raise TypeError("scene must be a shapes scene dict (meta['scene'][i])")
+    plan = scene["plan"]
+    fixed = {**plan, "mentions": [{**m, "u": (0.0,) * len(m["u"])} for m in plan["mentions"]]}
+    return " ".join(shapes.caption_tokens(scene["objects"], fixed)[0])
 
 
 def bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> dict[str, float]:

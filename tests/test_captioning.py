@@ -154,6 +154,14 @@ def test_references_start_with_the_scene_caption_and_state_the_same_facts(scenes
     assert truth.accuracy == 1.0
 
 
+def test_canonical_captions_state_the_same_facts_without_synonyms(scenes):
+    scene_list = list(scenes.meta["scene"])
+    canonical = [captioning.canonical_caption(s) for s in scene_list]
+    assert captioning.attribute_scores(canonical, scene_list).accuracy == 1.0
+    synonyms = {"disc", "rhombus", "plus", "violet", "little", "big", "middle", "upper", "lower"}
+    assert not synonyms & {w for c in canonical for w in c.split()}
+
+
 def test_true_captions_score_one_and_a_changed_attribute_is_caught(scenes):
     scene_list = list(scenes.meta["scene"])
     perfect = captioning.attribute_scores(scenes.texts, scene_list)
@@ -233,6 +241,7 @@ def test_paired_bootstrap_of_identical_systems_is_zero(scenes):
         (lambda: captioning.CaptionDecoderBlock(10, 3), ValueError, "divisible"),
         (lambda: captioning.greedy_decode("model", np.zeros((1, 8, 8, 3))), TypeError, "Captioner"),
         (lambda: captioning.reference_captions("scene"), TypeError, "scene"),
+        (lambda: captioning.canonical_caption({}), TypeError, "scene"),
         (lambda: captioning.bleu(["a"], [["a"], ["b"]]), ValueError, "one list"),
         (lambda: captioning.parse_caption(3), TypeError, "caption"),
         (lambda: captioning.attribute_scores(["a"], []), ValueError, "one scene"),
