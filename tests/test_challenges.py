@@ -168,7 +168,7 @@ def _records() -> dict:
 
 def test_model_rows_follow_the_contract():
     rows = challenges.MODEL_ROWS
-    assert len(rows) == 17
+    assert len(rows) == 18
     assert len({row.prefix for row in rows}) == len(rows)
     assert len({row.quality_key for row in rows}) == len(rows)
     for row in rows:
@@ -205,8 +205,9 @@ def test_chapters_missing_lists_each_unrun_chapter_once_in_order():
         "07_gans",
         "08_retrieval",
         "09_case_study",
+        "11_captioning",
     ]
-    assert len(challenges.chapters_missing({})) == 8
+    assert len(challenges.chapters_missing({})) == 9
 
 
 @pytest.mark.parametrize(
@@ -259,12 +260,12 @@ def test_plot_quality_against_draws_measured_models_and_says_what_it_left_out():
     table = challenges.model_table(_records())
     ax = challenges.plot_quality_against(table, "train_seconds")
     assert ax.get_xscale() == "log" and len(ax.collections) == 1
-    assert "16 of 17 models not drawn" in ax.get_title()
+    assert "17 of 18 models not drawn" in ax.get_title()
     assert [t.get_text() for t in ax.texts if t.get_text() == "HOG + SVM"] == ["HOG + SVM"]
     ax = challenges.plot_quality_against(table, "parameters", legend=False)
     assert len(ax.collections) == 2 and ax.get_legend() is None  # one colour per task
     empty = challenges.plot_quality_against(challenges.model_table({}))
-    assert "none of the 17 models" in empty.get_title()
+    assert "none of the 18 models" in empty.get_title()
     plt.close("all")
 
 

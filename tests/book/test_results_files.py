@@ -929,3 +929,20 @@ def test_the_captioner_beats_retrieval_which_beats_the_most_frequent_caption():
     assert r["greedy_bleu4"] > r["retrieval_bleu4"] > r["frequent_bleu4"]
     assert r["captioner_beats_retrieval"] == "True"
     assert r["retrieval_beats_most_frequent"] == "True"
+
+
+def test_beam_search_finds_more_probable_captions_with_about_the_same_facts():
+    """Chapter 11.4 and the summary: beam search raises the mean log-probability of the
+    captions; the bootstrap interval of its change in attribute accuracy is small either
+    way (within five points of zero)."""
+    r = _load("11_captioning")["results"]
+    assert r["beam_mean_log_probability"] > r["greedy_mean_log_probability"]
+    assert -0.05 < r["beam_minus_greedy_low"] <= r["beam_minus_greedy_high"] < 0.05
+
+
+def test_the_captioner_attends_to_the_object_it_names():
+    """Chapter 11.5: the attention peak of colour and shape words lands on the named object
+    far more often than a uniform guess among the nine regions would."""
+    r = _load("11_captioning")["results"]
+    assert r["pointing_accuracy"] > 3 / 9
+    assert r["pointing_words"] >= 500
