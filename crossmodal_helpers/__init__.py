@@ -4,12 +4,11 @@ The notebook teaches, the package remembers: each function is written out in the
 that introduces it (its docstring names that chapter) and later chapters call it in one line.
 
 Importing the package is cheap: submodules are imported on first use, and only the modules
-about Keras (``autoencoders``, ``fusion``, ``attention``, ``gan``, ``retrieval``,
-``pretraining``, ``vqa``) import Keras and TensorFlow when they are imported. Before any
-of them can, importing the package sets the environment that keeps TensorFlow's start-up
-messages off the page
-(:data:`QUIET_TF_ENV`; a value the user has already set is kept) and has TensorFlow's first
-import run with native stderr silenced, whichever import loads it.
+about Keras (``attention``, ``autoencoders``, ``captioning``, ``fusion``, ``gan``,
+``pretraining``, ``retrieval``, ``vqa``) import Keras and TensorFlow when they are imported.
+Before any of them can, importing the package sets the environment that keeps TensorFlow's
+start-up messages off the page (:data:`QUIET_TF_ENV`; a value the user has already set is
+kept) and has TensorFlow's first import run with native stderr silenced, whichever import loads it.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "attention",
     "autoencoders",
+    "captioning",
     "case_study",
     "challenges",
     "datasets",

@@ -334,6 +334,14 @@ MODEL_ROWS: tuple[ModelRow, ...] = (
         "mismatch_dual",
     ),
     ModelRow(
+        "11_captioning",
+        "image captioning (shapes)",
+        "CNN + Transformer decoder",
+        "greedy_attribute_accuracy",
+        "attribute accuracy",
+        "captioner",
+    ),
+    ModelRow(
         "12_vqa",
         "visual question answering (shapes)",
         "question only",

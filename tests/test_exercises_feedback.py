@@ -634,6 +634,25 @@ def _ch10_best() -> Case:
     )
 
 
+# --------------------------------------------------------------------------- chapter 11
+
+
+def _ch11_clipped() -> Case:
+    return Case(
+        exercises.ch11.clipped_precision, 5 / 7, [(1.0, "clip each word"), (6 / 7, "single")]
+    )
+
+
+def _ch11_beam() -> Case:
+    return Case(exercises.ch11.beam_by_hand, 0.36, [(0.24, "width 2 keeps")])
+
+
+def _ch11_attributes() -> Case:
+    return Case(
+        exercises.ch11.attribute_accuracy, 5 / 8, [(5 / 6, "never mentioned"), (0.5, "synonym")]
+    )
+
+
 # --------------------------------------------------------------------------- chapter 13
 
 
@@ -789,7 +808,7 @@ def _appendix_gradient() -> Case:
 
 
 #: The chapters that have self-checks (the appendix's are listed separately).
-CHAPTERS = (*range(1, 11), 12, 13)
+CHAPTERS = tuple(range(1, 14))
 
 CASES: dict[str, Callable[[], Case]] = {
     "ch01.class_means": _ch01_class_means,
@@ -836,6 +855,9 @@ CASES: dict[str, Callable[[], Case]] = {
     "ch10.recall_interval": _ch10_interval,
     "ch10.detection_auc": _ch10_auc,
     "ch10.best_models": _ch10_best,
+    "ch11.clipped_precision": _ch11_clipped,
+    "ch11.beam_by_hand": _ch11_beam,
+    "ch11.attribute_accuracy": _ch11_attributes,
     "ch12.prior_of_no": _ch12_prior,
     "ch12.blind_accuracy": _ch12_blind,
     "ch12.film_by_hand": _ch12_film,

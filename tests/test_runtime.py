@@ -17,7 +17,16 @@ import crossmodal_helpers
 from crossmodal_helpers import runtime
 
 #: The modules about Keras: they import Keras (and with it TensorFlow) at the top.
-KERAS_MODULES = ("attention", "autoencoders", "fusion", "gan", "pretraining", "retrieval", "vqa")
+KERAS_MODULES = (
+    "attention",
+    "autoencoders",
+    "captioning",
+    "fusion",
+    "gan",
+    "pretraining",
+    "retrieval",
+    "vqa",
+)
 
 
 def _run(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -43,6 +43,7 @@ FLOORS = {
         "mismatch_auc_easy": 0.7,
     },
     "10_challenges": {"misaligned_0_t2i_r1": 0.45, "misaligned_50_detection_auc": 0.85},
+    "11_captioning": {"greedy_attribute_accuracy": 0.85},
     "12_vqa": {"vqa_best_accuracy": 0.80, "cell_colour_accuracy": 0.95},
     "13_pretraining": {"finetuned_accuracy_2": 0.55},
 }
@@ -1045,6 +1046,43 @@ def test_keras_fit_averages_uneven_replica_shares_without_weighting():
 def test_default_and_mirrored_runs_reach_similar_accuracy():
     """Appendix A.3: same algorithm, so the two accuracies are close."""
     assert _load("appendix_scaling")["results"]["accuracy_gap"] < 0.03
+
+
+def test_the_causal_mask_hides_the_future_from_the_captioner():
+    """Chapter 11.2: changing later words leaves earlier outputs the same (floating-point
+    noise) and moves later ones."""
+    recorded = _load("11_captioning")["results"]
+    assert recorded["causal_past_change"] < 1e-4 < recorded["causal_future_change"]
+
+
+def test_the_captioner_beats_retrieval_which_beats_the_most_frequent_caption():
+    """Chapter 11.4 and the summary: on attribute accuracy and on BLEU-4 the greedy captioner
+    leads retrieval as captioning (its bootstrap interval above 0), which leads the most
+    frequent caption; both metrics rank the three systems the same way."""
+    r = _load("11_captioning")["results"]
+    assert r["greedy_minus_retrieval_low"] > 0
+    assert r["greedy_attribute_accuracy"] > r["retrieval_attribute_accuracy"]
+    assert r["retrieval_attribute_accuracy"] > r["frequent_attribute_accuracy"] + 0.1
+    assert r["greedy_bleu4"] > r["retrieval_bleu4"] > r["frequent_bleu4"]
+    assert r["captioner_beats_retrieval"] == "True"
+    assert r["retrieval_beats_most_frequent"] == "True"
+
+
+def test_beam_search_finds_more_probable_captions_with_about_the_same_facts():
+    """Chapter 11.4 and the summary: beam search raises the mean log-probability of the
+    captions; the bootstrap interval of its change in attribute accuracy is small either
+    way (within five points of zero)."""
+    r = _load("11_captioning")["results"]
+    assert r["beam_mean_log_probability"] > r["greedy_mean_log_probability"]
+    assert -0.05 < r["beam_minus_greedy_low"] <= r["beam_minus_greedy_high"] < 0.05
+
+
+def test_the_captioner_attends_to_the_object_it_names():
+    """Chapter 11.5: the attention peak of colour and shape words lands on the named object
+    far more often than a uniform guess among the nine regions would."""
+    r = _load("11_captioning")["results"]
+    assert r["pointing_accuracy"] > 3 / 9
+    assert r["pointing_words"] >= 500
 
 
 VQA_MODELS = ("question_only", "image_only", "concat", "film", "cross_attention")
