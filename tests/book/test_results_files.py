@@ -893,6 +893,36 @@ def test_generated_digits_are_no_closer_to_the_training_images_than_new_real_dig
     assert recorded["dcgan_near_copy_share"] <= 0.05
 
 
+def test_toy_gan_collapses_and_hops_between_modes():
+    """Chapter 7.13: 'mode collapse and mode hopping in plain sight': some seed ends with
+    modes missing, and covered modes are abandoned between snapshots."""
+    recorded = _gans()
+    assert recorded["toy_gan_modes_min"] < 8
+    assert recorded["toy_gan_dropped_modes"] >= 1
+
+
+def test_jensen_shannon_is_flat_and_wasserstein_grows_with_disjoint_supports():
+    """Chapter 7.14: JSD stays at log 2 once the supports are disjoint; W1 grows like the shift."""
+    recorded = _gans()
+    assert recorded["js_disjoint_max_gap"] < 1e-6
+    assert 0.95 < recorded["w1_shift_slope"] < 1.05
+
+
+def test_wgan_gp_covers_more_modes_than_the_standard_gan():
+    """Chapter 7.14: over the same seeds WGAN-GP covers more modes on average and in its worst
+    run than the standard GAN."""
+    recorded = _gans()
+    assert recorded["toy_wgan_modes_mean"] > recorded["toy_gan_modes_mean"]
+    assert recorded["toy_wgan_modes_min"] > recorded["toy_gan_modes_min"]
+
+
+def test_transposed_convolutions_leave_a_checkerboard_that_resizing_does_not():
+    """Chapter 7.15: untrained transposed-convolution generators put several times more energy
+    at the Nyquist frequency than resize-then-convolve ones, on every seed."""
+    recorded = _gans()
+    assert recorded["nyquist_transposed_min"] > 5 * recorded["nyquist_resize_max"]
+
+
 def test_averaged_replica_gradients_equal_the_large_batch_gradient():
     """Appendix A.3: the gap is rounding error."""
     assert _load("appendix_scaling")["results"]["gradient_gap_relative"] < 1e-4
