@@ -162,8 +162,60 @@ def build_discriminator(
 # --------------------------------------------------------------------------- the GAN model
 
 
+def _players_config(model: keras.Model) -> dict[str, Any]:
+    """The serialised generator and discriminator of a two-player model's config."""
+    return {
+        part: keras.saving.serialize_keras_object(getattr(model, part))
+        for part in ("generator", "discriminator")
+    }
+
+
+def _players_from_config(config: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``config`` with the generator and discriminator deserialised."""
+    config = dict(config)
+    for part in ("generator", "discriminator"):
+        config[part] = keras.saving.deserialize_keras_object(config[part])
+    return config
+
+
+class _TwoPlayers(keras.Model):
+    """What :class:`GAN` and :class:`ToyGAN` share: two networks saved together, and an
+    optimiser for each. Subclasses give their other settings in ``_settings`` and their
+    metrics in ``_trackers``."""
+
+    generator: keras.Model
+    discriminator: keras.Model
+
+    def _settings(self) -> dict[str, Any]:
+        return {}
+
+    def _trackers(self) -> dict[str, keras.metrics.Metric]:
+        return {}
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), **_players_config(self), **self._settings()}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Any:
+        return cls(**_players_from_config(config))
+
+    def compile(
+        self,
+        d_optimizer: keras.optimizers.Optimizer,
+        g_optimizer: keras.optimizers.Optimizer,
+        **kwargs: Any,
+    ) -> None:
+        super().compile(**kwargs)
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+        self.trackers = self._trackers()
+
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return list(getattr(self, "trackers", {}).values())
+
+
 @keras.saving.register_keras_serializable(package="crossmodal_helpers")
-class GAN(keras.Model):
+class GAN(_TwoPlayers):
     """A generator and a discriminator trained against each other by ``fit``.
 
     Introduced in chapter 7. ``fit(images)`` trains an unconditional GAN and
@@ -206,23 +258,13 @@ class GAN(keras.Model):
         self.seed = check_count(seed, "seed", minimum=0)
         self.noise_seed = keras.random.SeedGenerator(self.seed)
 
-    def get_config(self) -> dict[str, Any]:
+    def _settings(self) -> dict[str, Any]:
         return {
-            **super().get_config(),
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "label_smoothing": self.label_smoothing,
             "matching_aware": self.matching_aware,
             "mode_seeking": self.mode_seeking,
             "seed": self.seed,
         }
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> GAN:
-        config = dict(config)
-        for part in ("generator", "discriminator"):
-            config[part] = keras.saving.deserialize_keras_object(config[part])
-        return cls(**config)
 
     def compile(
         self,
@@ -230,16 +272,12 @@ class GAN(keras.Model):
         g_optimizer: keras.optimizers.Optimizer,
         **kwargs: Any,
     ) -> None:
-        super().compile(**kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
+        super().compile(d_optimizer, g_optimizer, **kwargs)
         self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
-        names = ("d_loss", "g_loss", "real_score", "fake_score")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
-    @property
-    def metrics(self) -> list[keras.metrics.Metric]:
-        return list(self.trackers.values())
+    def _trackers(self) -> dict[str, keras.metrics.Metric]:
+        names = ("d_loss", "g_loss", "real_score", "fake_score")
+        return {name: keras.metrics.Mean(name=name) for name in names}
 
     def fit(self, x: Any = None, *args: Any, **kwargs: Any) -> keras.callbacks.History:
         """Train both players on ``images``, or ``[images, conditions]`` if conditional.
@@ -717,7 +755,7 @@ TOY_LOSSES = ("gan", "wgan-gp")
 
 
 @keras.saving.register_keras_serializable(package="crossmodal_helpers")
-class ToyGAN(keras.Model):
+class ToyGAN(_TwoPlayers):
     """A GAN on points in the plane, with the standard or the WGAN-GP loss.
 
     Introduced in chapter 7. With ``loss="gan"`` each batch is one round of the standard
@@ -753,39 +791,16 @@ class ToyGAN(keras.Model):
         self.latent_dim = generator.inputs[0].shape[-1]
         self.noise_seed = keras.random.SeedGenerator(self.seed)
 
-    def get_config(self) -> dict[str, Any]:
+    def _settings(self) -> dict[str, Any]:
         return {
-            **super().get_config(),
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "loss": self.loss_name,
             "n_critic": self.n_critic,
             "penalty": self.penalty,
             "seed": self.seed,
         }
 
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> ToyGAN:
-        config = dict(config)
-        for part in ("generator", "discriminator"):
-            config[part] = keras.saving.deserialize_keras_object(config[part])
-        return cls(**config)
-
-    def compile(
-        self,
-        d_optimizer: keras.optimizers.Optimizer,
-        g_optimizer: keras.optimizers.Optimizer,
-        **kwargs: Any,
-    ) -> None:
-        super().compile(**kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        self.d_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_tracker = keras.metrics.Mean(name="g_loss")
-
-    @property
-    def metrics(self) -> list[keras.metrics.Metric]:
-        return [self.d_tracker, self.g_tracker]
+    def _trackers(self) -> dict[str, keras.metrics.Metric]:
+        return {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss")}
 
     def _noise(self, n: Tensor) -> Tensor:
         return keras.random.normal((n, self.latent_dim), seed=self.noise_seed)
@@ -825,9 +840,9 @@ class ToyGAN(keras.Model):
                 g_loss = -tf.reduce_mean(fake_out)
         grads = tape.gradient(g_loss, g_weights)
         self.g_optimizer.apply_gradients(zip(grads, g_weights, strict=True))
-        self.d_tracker.update_state(d_loss)
-        self.g_tracker.update_state(g_loss)
-        return {"d_loss": self.d_tracker.result(), "g_loss": self.g_tracker.result()}
+        self.trackers["d_loss"].update_state(d_loss)
+        self.trackers["g_loss"].update_state(g_loss)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
 
 
 # --------------------------------------------------------------------------- checkerboard artefacts

@@ -839,10 +839,11 @@ def _gans() -> dict:
 
 def test_generator_at_the_papers_rate_loses_to_the_discriminator_at_once():
     """Chapter 7.6: with the DCGAN paper's rate for the generator, the discriminator rejects its
-    samples with near certainty after the probe epochs, on every seed; in our run it does not."""
+    samples from the start, on every seed: its mean output on them is low and less than a third
+    of ours."""
     recorded = _gans()
-    assert recorded["early_fake_score_paper_max"] < 0.05
-    assert recorded["early_fake_score_ours"] > recorded["early_fake_score_paper_max"]
+    assert recorded["early_fake_score_paper_max"] < 0.15
+    assert recorded["early_fake_score_ours"] > 3 * recorded["early_fake_score_paper_max"]
 
 
 def test_dcgan_discriminator_has_not_won_at_the_end_of_training():
@@ -910,10 +911,13 @@ def test_jensen_shannon_is_flat_and_wasserstein_grows_with_disjoint_supports():
 
 def test_wgan_gp_covers_more_modes_than_the_standard_gan():
     """Chapter 7.14: over the same seeds WGAN-GP covers more modes on average and in its worst
-    run than the standard GAN."""
+    run than the standard GAN, and the gap is largest in the worst run."""
     recorded = _gans()
     assert recorded["toy_wgan_modes_mean"] > recorded["toy_gan_modes_mean"]
     assert recorded["toy_wgan_modes_min"] > recorded["toy_gan_modes_min"]
+    # '... the clearest difference is in the worst run'
+    worst_gap = recorded["toy_wgan_modes_min"] - recorded["toy_gan_modes_min"]
+    assert worst_gap >= recorded["toy_wgan_modes_mean"] - recorded["toy_gan_modes_mean"]
 
 
 def test_transposed_convolutions_leave_a_checkerboard_that_resizing_does_not():
