@@ -43,6 +43,9 @@ from crossmodal_helpers._checks import (
     check_fraction,
     check_images,
     check_model_inputs,
+    check_number,
+    check_numeric_array,
+    check_positive,
     check_texts,
     check_width,
 )
@@ -159,8 +162,60 @@ def build_discriminator(
 # --------------------------------------------------------------------------- the GAN model
 
 
+def _players_config(model: keras.Model) -> dict[str, Any]:
+    """The serialised generator and discriminator of a two-player model's config."""
+    return {
+        part: keras.saving.serialize_keras_object(getattr(model, part))
+        for part in ("generator", "discriminator")
+    }
+
+
+def _players_from_config(config: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``config`` with the generator and discriminator deserialised."""
+    config = dict(config)
+    for part in ("generator", "discriminator"):
+        config[part] = keras.saving.deserialize_keras_object(config[part])
+    return config
+
+
+class _TwoPlayers(keras.Model):
+    """What :class:`GAN` and :class:`ToyGAN` share: two networks saved together, and an
+    optimiser for each. Subclasses give their other settings in ``_settings`` and their
+    metrics in ``_trackers``."""
+
+    generator: keras.Model
+    discriminator: keras.Model
+
+    def _settings(self) -> dict[str, Any]:
+        return {}
+
+    def _trackers(self) -> dict[str, keras.metrics.Metric]:
+        return {}
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), **_players_config(self), **self._settings()}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Any:
+        return cls(**_players_from_config(config))
+
+    def compile(
+        self,
+        d_optimizer: keras.optimizers.Optimizer,
+        g_optimizer: keras.optimizers.Optimizer,
+        **kwargs: Any,
+    ) -> None:
+        super().compile(**kwargs)
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+        self.trackers = self._trackers()
+
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return list(getattr(self, "trackers", {}).values())
+
+
 @keras.saving.register_keras_serializable(package="crossmodal_helpers")
-class GAN(keras.Model):
+class GAN(_TwoPlayers):
     """A generator and a discriminator trained against each other by ``fit``.
 
     Introduced in chapter 7. ``fit(images)`` trains an unconditional GAN and
@@ -203,23 +258,13 @@ class GAN(keras.Model):
         self.seed = check_count(seed, "seed", minimum=0)
         self.noise_seed = keras.random.SeedGenerator(self.seed)
 
-    def get_config(self) -> dict[str, Any]:
+    def _settings(self) -> dict[str, Any]:
         return {
-            **super().get_config(),
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "label_smoothing": self.label_smoothing,
             "matching_aware": self.matching_aware,
             "mode_seeking": self.mode_seeking,
             "seed": self.seed,
         }
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> GAN:
-        config = dict(config)
-        for part in ("generator", "discriminator"):
-            config[part] = keras.saving.deserialize_keras_object(config[part])
-        return cls(**config)
 
     def compile(
         self,
@@ -227,16 +272,12 @@ class GAN(keras.Model):
         g_optimizer: keras.optimizers.Optimizer,
         **kwargs: Any,
     ) -> None:
-        super().compile(**kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
+        super().compile(d_optimizer, g_optimizer, **kwargs)
         self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
-        names = ("d_loss", "g_loss", "real_score", "fake_score")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
-    @property
-    def metrics(self) -> list[keras.metrics.Metric]:
-        return list(self.trackers.values())
+    def _trackers(self) -> dict[str, keras.metrics.Metric]:
+        names = ("d_loss", "g_loss", "real_score", "fake_score")
+        return {name: keras.metrics.Mean(name=name) for name in names}
 
     def fit(self, x: Any = None, *args: Any, **kwargs: Any) -> keras.callbacks.History:
         """Train both players on ``images``, or ``[images, conditions]`` if conditional.
@@ -378,8 +419,17 @@ def generate(
     elif n is None:
         raise ValueError("n (the number of images) must be given for an unconditional generator")
     z = noise(n, generator.inputs[0].shape[-1], seed=seed)
-    inputs = [z, conditions] if conditional else z
-    return generator.predict(inputs, batch_size=512, verbose=0)
+    # Direct calls in batches of 512: cheaper than ``predict`` for the few images a
+    # figure or a widget asks for, and the same numbers.
+    starts = range(0, n, 512)
+    batches = [
+        generator(
+            [z[i : i + 512], conditions[i : i + 512]] if conditional else z[i : i + 512],
+            training=False,
+        )
+        for i in starts
+    ]
+    return np.concatenate([keras.ops.convert_to_numpy(b) for b in batches])
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -593,3 +643,283 @@ def description_explorer(
     return panel(
         f"<b>From a description to images</b>: {n_samples} samples per description", *parts
     )
+
+
+# --------------------------------------------------------------------------- 2-D toy GANs
+
+
+def ring_centres(modes: int = 8, radius: float = 2.0) -> np.ndarray:
+    """The ``modes`` centres of :func:`ring_of_gaussians`, evenly spaced on a circle.
+
+    Introduced in chapter 7. Returns a float32 array of shape ``(modes, 2)``.
+    """
+    modes = check_count(modes, "modes", minimum=2, maximum=1024)
+    radius = check_positive(radius, "radius")
+    angles = 2 * np.pi * np.arange(modes) / modes
+    return (radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)).astype(np.float32)
+
+
+def ring_of_gaussians(
+    n: int, *, modes: int = 8, radius: float = 2.0, std: float = 0.05, seed: int = 0
+) -> np.ndarray:
+    """``n`` points from an equal mixture of 2-D Gaussians on a ring (Metz et al., 2017).
+
+    Introduced in chapter 7. Each point picks one of the ``modes`` centres of
+    :func:`ring_centres` at random and adds isotropic noise of standard deviation
+    ``std``. Returns a float32 array of shape ``(n, 2)``, the same for the same seed.
+    """
+    n = check_count(n, "n")
+    check_allocation((n, 2), "n")
+    std = check_positive(std, "std")
+    seed = check_count(seed, "seed", minimum=0)
+    centres = ring_centres(modes, radius)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(len(centres), size=n)
+    return (centres[picks] + std * rng.standard_normal((n, 2))).astype(np.float32)
+
+
+def mode_statistics(
+    samples: Any,
+    centres: Any,
+    std: float,
+    *,
+    min_share: float = 0.02,
+) -> dict[str, Any]:
+    """Which modes of a Gaussian mixture a set of 2-D samples covers, and how well.
+
+    Introduced in chapter 7. A sample is *high quality* if it lies within three standard
+    deviations (``3 * std``) of a centre, and it then belongs to the nearest centre; a
+    mode is *covered* if at least ``min_share`` of all samples belong to it. Returns a
+    dict with ``covered`` (the number of covered modes), ``high_quality`` (the share of
+    high-quality samples) and ``shares`` (the share of samples belonging to each mode).
+    """
+    samples = check_numeric_array(samples, "samples", ndim=2)
+    centres = check_numeric_array(centres, "centres", ndim=2)
+    for array, name in ((samples, "samples"), (centres, "centres")):
+        if array.shape[1] != 2 or len(array) == 0:
+            raise ValueError(f"{name} must have shape (n, 2) with n >= 1, got {array.shape}")
+    std = check_positive(std, "std")
+    min_share = check_fraction(min_share, "min_share")
+    distances = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=2)
+    nearest = distances.argmin(axis=1)
+    close = distances.min(axis=1) <= 3 * std
+    shares = np.bincount(nearest[close], minlength=len(centres)) / len(samples)
+    return {
+        "covered": int((shares >= min_share).sum()),
+        "high_quality": float(close.mean()),
+        "shares": shares,
+    }
+
+
+def build_toy_generator(
+    latent_dim: int = 2, *, width: int = 64, depth: int = 2, name: str = "toy_generator"
+) -> keras.Model:
+    """A small MLP that maps ``latent_dim``-dimensional noise to a point in the plane.
+
+    Introduced in chapter 7. ``depth`` hidden ReLU layers of ``width`` units, then a
+    linear layer with two outputs.
+    """
+    latent_dim = check_width(latent_dim, "latent_dim")
+    width = check_width(width, "width")
+    depth = check_count(depth, "depth", maximum=16)
+    layers = [keras.layers.Dense(width, activation="relu") for _ in range(depth)]
+    return keras.Sequential([keras.Input((latent_dim,)), *layers, keras.layers.Dense(2)], name=name)
+
+
+def build_toy_discriminator(
+    *,
+    width: int = 64,
+    depth: int = 2,
+    spectral_norm: bool = False,
+    name: str = "toy_discriminator",
+) -> keras.Model:
+    """A small MLP that maps a point in the plane to one logit (or critic score).
+
+    Introduced in chapter 7. ``depth`` hidden LeakyReLU layers of ``width`` units and a
+    linear output. With ``spectral_norm`` every dense layer is wrapped in
+    ``keras.layers.SpectralNormalization`` (Miyato et al., 2018), which divides its
+    kernel by an estimate of its largest singular value.
+    """
+    width = check_width(width, "width")
+    depth = check_count(depth, "depth", maximum=16)
+    spectral_norm = check_flag(spectral_norm, "spectral_norm")
+    wrap = keras.layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
+    layers: list[keras.layers.Layer] = []
+    for _ in range(depth):
+        layers += [wrap(keras.layers.Dense(width)), keras.layers.LeakyReLU(0.2)]
+    return keras.Sequential([keras.Input((2,)), *layers, wrap(keras.layers.Dense(1))], name=name)
+
+
+#: The losses :class:`ToyGAN` knows.
+TOY_LOSSES = ("gan", "wgan-gp")
+
+
+@keras.saving.register_keras_serializable(package="crossmodal_helpers")
+class ToyGAN(_TwoPlayers):
+    """A GAN on points in the plane, with the standard or the WGAN-GP loss.
+
+    Introduced in chapter 7. With ``loss="gan"`` each batch is one round of the standard
+    game (binary cross-entropy for the discriminator, the non-saturating loss for the
+    generator). With ``loss="wgan-gp"`` the discriminator is a *critic* :math:`f` that
+    takes ``n_critic`` steps per generator step on the loss
+    :math:`\\mathbb{E}[f(G(z))] - \\mathbb{E}[f(x)] + \\lambda\\,
+    \\mathbb{E}[(\\lVert \\nabla f(\\hat x) \\rVert - 1)^2]`, with :math:`\\hat x` random
+    points between real and generated ones (Gulrajani et al., 2017), and the generator
+    minimises :math:`-\\mathbb{E}[f(G(z))]`.
+    """
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        *,
+        loss: str = "gan",
+        n_critic: int = 1,
+        penalty: float = 0.1,
+        seed: int = 0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if loss not in TOY_LOSSES:
+            raise ValueError(f"loss must be one of {TOY_LOSSES}, got {loss!r}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.loss_name = loss
+        self.n_critic = check_count(n_critic, "n_critic", maximum=100)
+        self.penalty = check_number(penalty, "penalty", minimum=0.0)
+        self.seed = check_count(seed, "seed", minimum=0)
+        self.latent_dim = generator.inputs[0].shape[-1]
+        self.noise_seed = keras.random.SeedGenerator(self.seed)
+
+    def _settings(self) -> dict[str, Any]:
+        return {
+            "loss": self.loss_name,
+            "n_critic": self.n_critic,
+            "penalty": self.penalty,
+            "seed": self.seed,
+        }
+
+    def _trackers(self) -> dict[str, keras.metrics.Metric]:
+        return {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss")}
+
+    def _noise(self, n: Tensor) -> Tensor:
+        return keras.random.normal((n, self.latent_dim), seed=self.noise_seed)
+
+    def _d_loss(self, real: Tensor, fake: Tensor) -> Tensor:
+        real_out = self.discriminator(real, training=True)
+        fake_out = self.discriminator(fake, training=True)
+        if self.loss_name == "gan":
+            return tf.reduce_mean(
+                tf.nn.softplus(-real_out) + tf.nn.softplus(fake_out)
+            )  # -log D(x) - log(1 - D(G(z)))
+        mix = keras.random.uniform((tf.shape(real)[0], 1), seed=self.noise_seed)
+        between = mix * real + (1 - mix) * fake
+        with tf.GradientTape() as tape:
+            tape.watch(between)
+            score = self.discriminator(between, training=True)
+        slope = tf.norm(tape.gradient(score, between), axis=1)
+        penalty = tf.reduce_mean((slope - 1.0) ** 2)
+        return tf.reduce_mean(fake_out) - tf.reduce_mean(real_out) + self.penalty * penalty
+
+    def train_step(self, data: Tensor | tuple[Tensor, ...]) -> dict[str, Tensor]:
+        real = keras.utils.unpack_x_y_sample_weight(data)[0]
+        n = tf.shape(real)[0]
+        d_weights = self.discriminator.trainable_weights
+        for _ in range(self.n_critic):
+            fake = self.generator(self._noise(n), training=True)
+            with tf.GradientTape() as tape:
+                d_loss = self._d_loss(real, fake)
+            grads = tape.gradient(d_loss, d_weights)
+            self.d_optimizer.apply_gradients(zip(grads, d_weights, strict=True))
+        g_weights = self.generator.trainable_weights
+        with tf.GradientTape() as tape:
+            fake_out = self.discriminator(self.generator(self._noise(n), training=True))
+            if self.loss_name == "gan":
+                g_loss = tf.reduce_mean(tf.nn.softplus(-fake_out))  # -log D(G(z))
+            else:
+                g_loss = -tf.reduce_mean(fake_out)
+        grads = tape.gradient(g_loss, g_weights)
+        self.g_optimizer.apply_gradients(zip(grads, g_weights, strict=True))
+        self.trackers["d_loss"].update_state(d_loss)
+        self.trackers["g_loss"].update_state(g_loss)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+
+# --------------------------------------------------------------------------- checkerboard artefacts
+
+#: The up-sampling methods of :func:`build_upsampler`.
+UPSAMPLING_METHODS = ("transposed", "resize")
+
+
+def build_upsampler(
+    method: str = "transposed",
+    *,
+    kernel_size: int = 3,
+    blocks: int = 3,
+    width: int = 16,
+    latent_dim: int = 16,
+    name: str | None = None,
+) -> keras.Model:
+    """A small DCGAN-style generator that doubles a 4×4 map ``blocks`` times.
+
+    Introduced in chapter 7. Noise → dense layer → 4×4×``width`` map (ReLU), then
+    ``blocks`` up-sampling blocks of ``width`` channels with ReLU, then a 3×3 convolution
+    to one channel with a sigmoid. ``method="transposed"`` up-samples with a stride-2
+    transposed convolution of ``kernel_size``; ``method="resize"`` with nearest-neighbour
+    resizing followed by an ordinary convolution of ``kernel_size`` (Odena et al., 2016).
+    The output is ``4 * 2**blocks`` pixels on a side.
+    """
+    if method not in UPSAMPLING_METHODS:
+        raise ValueError(f"method must be one of {UPSAMPLING_METHODS}, got {method!r}")
+    kernel_size = check_count(kernel_size, "kernel_size", maximum=15)
+    blocks = check_count(blocks, "blocks", maximum=6)
+    width = check_width(width, "width")
+    latent_dim = check_width(latent_dim, "latent_dim")
+    layers: list[keras.layers.Layer] = [
+        keras.Input((latent_dim,)),
+        keras.layers.Dense(4 * 4 * width, activation="relu"),
+        keras.layers.Reshape((4, 4, width)),
+    ]
+    for _ in range(blocks):
+        if method == "transposed":
+            layers.append(
+                keras.layers.Conv2DTranspose(
+                    width, kernel_size, strides=2, padding="same", activation="relu"
+                )
+            )
+        else:
+            layers += [
+                keras.layers.UpSampling2D(2, interpolation="nearest"),
+                keras.layers.Conv2D(width, kernel_size, padding="same", activation="relu"),
+            ]
+    layers.append(keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid"))
+    return keras.Sequential(layers, name=name or f"{method}_upsampler")
+
+
+def nyquist_share(images: Any) -> float:
+    """The share of an image's varying energy at the highest (Nyquist) frequency.
+
+    Introduced in chapter 7. For each image (shape ``(n, h, w)`` or ``(n, h, w, 1)``, even
+    ``h`` and ``w``) the mean is removed and the 2-D power spectrum taken; the share is the
+    energy in the row and column of the spectrum at the Nyquist frequency — a pattern
+    that alternates from one pixel to the next, like a checkerboard — over the total.
+    Returns the mean share over the images. White noise scores about
+    :math:`(h + w - 1) / (h w)`.
+    """
+    array = np.asarray(images)
+    if array.ndim == 4 and array.shape[-1] == 1:
+        array = array[..., 0]
+    array = check_numeric_array(array, "images", ndim=3)
+    height, width = array.shape[1:]
+    if height % 2 or width % 2:
+        raise ValueError(f"images must have even height and width, got {height}×{width}")
+    centred = array - array.mean(axis=(1, 2), keepdims=True)
+    power = np.abs(np.fft.fft2(centred)) ** 2
+    total = power.sum(axis=(1, 2))
+    nyquist = (
+        power[:, height // 2, :].sum(axis=1)
+        + power[:, :, width // 2].sum(axis=1)
+        - power[:, height // 2, width // 2]
+    )
+    shares = np.where(total > 0, nyquist / np.maximum(total, 1e-30), 0.0)
+    return float(shares.mean())

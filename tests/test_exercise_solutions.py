@@ -188,6 +188,16 @@ def _features() -> dict[str, Any]:
     }
 
 
+def _boxes() -> dict[str, Any]:
+    grid = np.linspace(-1, 6, 1401)
+
+    def box(start: float) -> np.ndarray:
+        weights = ((grid >= start) & (grid < start + 1)).astype(float)
+        return weights / weights.sum()
+
+    return {"p_box": box(0.0), "q_box": box(2.0)}
+
+
 def _kinds() -> dict[str, Any]:
     rng = np.random.default_rng(0)
     kinds = rng.choice(["word", "numeral", "sum", "chinese"], size=120)
@@ -287,6 +297,7 @@ STATE: dict[str, tuple[Callable[..., dict[str, Any]], str]] = {
     "ex-ch07-saturation": (dict, "fenced"),
     "ex-ch07-frechet-1d": (_features, "fenced"),
     "ex-ch07-by-kind": (_kinds, "fenced"),
+    "ex-ch07-js-disjoint": (_boxes, "fenced"),
     "ex-ch08-infonce": (dict, "fenced"),
     "ex-ch08-recall": (dict, "fenced"),
     "ex-ch08-matching": (dict, "fenced"),

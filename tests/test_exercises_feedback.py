@@ -483,6 +483,19 @@ def _ch07_kinds() -> Case:
     )
 
 
+BOX_P = np.r_[np.full(10, 0.1), np.zeros(20)]
+BOX_Q = np.r_[np.zeros(20), np.full(10, 0.1)]
+
+
+def _ch07_js() -> Case:
+    right = float(np.log(2))
+    return Case(
+        lambda a: exercises.ch07.js_divergence(a, BOX_P, BOX_Q),
+        right,
+        [(1.0, "bits"), (right**0.5, "square root"), (0.1, "too small")],
+    )
+
+
 # --------------------------------------------------------------------------- chapter 8
 
 
@@ -842,6 +855,7 @@ CASES: dict[str, Callable[[], Case]] = {
     "ch07.generator_gradients": _ch07_gradients,
     "ch07.frechet_1d": _ch07_frechet,
     "ch07.accuracy_by_kind": _ch07_kinds,
+    "ch07.js_divergence": _ch07_js,
     "ch08.info_nce": _ch08_info_nce,
     "ch08.ranking": _ch08_ranking,
     "ch08.matching": _ch08_matching,

@@ -377,3 +377,107 @@ def test_the_chapter_shows_the_package_source_of_its_gan():
     assert "inspect.getsource(gan.GAN)" in code
     for name in ("build_generator", "build_discriminator", "frechet_distance"):
         assert f"gan.{name}" in code
+
+
+# --------------------------------------------------------------------------- 2-D toy GANs
+
+
+def test_ring_of_gaussians_lies_around_its_centres():
+    centres = gan.ring_centres(8, radius=2.0)
+    assert centres.shape == (8, 2)
+    np.testing.assert_allclose(np.linalg.norm(centres, axis=1), 2.0, rtol=1e-6)
+    points = gan.ring_of_gaussians(4000, std=0.05, seed=1)
+    assert points.shape == (4000, 2) and points.dtype == np.float32
+    np.testing.assert_array_equal(points, gan.ring_of_gaussians(4000, std=0.05, seed=1))
+    stats = gan.mode_statistics(points, centres, 0.05)
+    assert stats["covered"] == 8
+    assert stats["high_quality"] > 0.98
+    np.testing.assert_allclose(stats["shares"].sum(), stats["high_quality"])
+
+
+def test_mode_statistics_sees_a_collapsed_generator():
+    centres = gan.ring_centres()
+    collapsed = np.repeat(centres[:2], 50, axis=0) + 0.01
+    stats = gan.mode_statistics(collapsed, centres, 0.05)
+    assert stats["covered"] == 2
+    assert stats["high_quality"] == 1.0
+    far = gan.mode_statistics(np.zeros((10, 2)), centres, 0.05)  # the ring's centre
+    assert far["covered"] == 0 and far["high_quality"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda: gan.ring_centres(1), ValueError, "modes"),
+        (lambda: gan.ring_centres(8, radius=0), ValueError, "radius"),
+        (lambda: gan.ring_of_gaussians(0), ValueError, "n"),
+        (lambda: gan.ring_of_gaussians(10, std=-1.0), ValueError, "std"),
+        (
+            lambda: gan.mode_statistics(np.zeros((5, 3)), gan.ring_centres(), 0.1),
+            ValueError,
+            "samples",
+        ),
+        (lambda: gan.mode_statistics(np.zeros(5), gan.ring_centres(), 0.1), ValueError, "samples"),
+        (
+            lambda: gan.mode_statistics(np.zeros((5, 2)), gan.ring_centres(), 0.1, min_share=2),
+            ValueError,
+            "min_share",
+        ),
+        (lambda: gan.build_toy_discriminator(spectral_norm=1), TypeError, "spectral_norm"),
+        (lambda: gan.build_toy_generator(0), ValueError, "latent_dim"),
+        (lambda: gan.build_upsampler("deconv"), ValueError, "method"),
+        (lambda: gan.build_upsampler(kernel_size=0), ValueError, "kernel_size"),
+        (lambda: gan.nyquist_share(np.zeros((2, 7, 8))), ValueError, "even"),
+        (lambda: gan.nyquist_share(np.zeros((7, 8))), ValueError, "images"),
+    ],
+)
+def test_toy_helpers_reject_bad_input(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_toy_gan_rejects_an_unknown_loss_and_trains_both_losses(keras):
+    generator, discriminator = (
+        gan.build_toy_generator(width=8),
+        gan.build_toy_discriminator(width=8),
+    )
+    with pytest.raises(ValueError, match="loss"):
+        gan.ToyGAN(generator, discriminator, loss="hinge")
+    points = gan.ring_of_gaussians(64, seed=0)
+    for loss, n_critic in (("gan", 1), ("wgan-gp", 2)):
+        model = gan.ToyGAN(
+            gan.build_toy_generator(width=8),
+            gan.build_toy_discriminator(width=8, spectral_norm=loss == "gan"),
+            loss=loss,
+            n_critic=n_critic,
+        )
+        model.compile(
+            d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3)
+        )
+        history = model.fit(points, batch_size=32, epochs=1, verbose=0).history
+        assert np.isfinite(history["d_loss"][-1]) and np.isfinite(history["g_loss"][-1])
+
+
+def test_toy_gan_round_trips_through_keras_saving(keras, tmp_path):
+    model = gan.ToyGAN(
+        gan.build_toy_generator(width=8), gan.build_toy_discriminator(width=8), loss="wgan-gp"
+    )
+    path = tmp_path / "toy.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert isinstance(loaded, gan.ToyGAN) and loaded.loss_name == "wgan-gp"
+    z = gan.noise(4, 2, seed=0)
+    np.testing.assert_allclose(loaded.generator(z), model.generator(z), rtol=1e-6)
+
+
+def test_transposed_convolutions_put_energy_at_the_nyquist_frequency(keras):
+    checkerboard = np.indices((8, 8)).sum(axis=0) % 2 * 1.0
+    assert gan.nyquist_share(checkerboard[None]) == pytest.approx(1.0)
+    smooth = np.tile(np.linspace(0, 1, 8), (8, 1))
+    assert gan.nyquist_share(smooth[None, ..., None]) < 0.1
+    keras.utils.set_random_seed(0)
+    transposed = gan.generate(gan.build_upsampler("transposed", blocks=2, width=8), 16, seed=0)
+    keras.utils.set_random_seed(0)
+    resized = gan.generate(gan.build_upsampler("resize", blocks=2, width=8), 16, seed=0)
+    assert transposed.shape == resized.shape == (16, 16, 16, 1)
+    assert gan.nyquist_share(transposed) > 2 * gan.nyquist_share(resized)

@@ -139,3 +139,55 @@ def accuracy_by_kind(
             return feedback
     hardest = min(expected, key=expected.get)
     return Feedback(True, f"all {len(expected)} kinds are right; the hardest is {hardest!r}")
+
+
+def _distribution(value: Any, name: str) -> np.ndarray:
+    array = np.asarray(value, dtype=float)
+    if (
+        array.ndim != 1
+        or len(array) == 0
+        or not np.isfinite(array).all()
+        or array.min() < 0
+        or not math.isclose(array.sum(), 1.0, rel_tol=1e-6)
+    ):
+        raise AnswerProblem(
+            f"{name} must be a 1-D array of probabilities that sum to 1",
+            f"pass the chapter's {name}",
+        )
+    return array
+
+
+@self_check
+def js_divergence(answer: Any, p: Any, q: Any) -> Feedback:
+    """Check exercise 'Jensen–Shannon by hand': JSD(p || q) in nats."""
+    p = _distribution(p, "p_box")
+    q = _distribution(q, "q_box")
+    if p.shape != q.shape:
+        raise AnswerProblem(
+            f"p_box and q_box must have the same shape, got {p.shape} and {q.shape}"
+        )
+    hint = (
+        "with m = (p + q) / 2, sum p log(p / m) over the grid points where p > 0, the same "
+        "for q, and average the two"
+    )
+    got = as_number(answer, "js", hint)
+    m = (p + q) / 2
+
+    def kl(a: np.ndarray) -> float:
+        keep = a > 0
+        return float(np.sum(a[keep] * np.log(a[keep] / m[keep])))
+
+    expected = 0.5 * kl(p) + 0.5 * kl(q)
+    if math.isclose(got, expected / math.log(2), rel_tol=1e-6) and not math.isclose(
+        got, expected, rel_tol=1e-6
+    ):
+        return Feedback(False, "js is in bits (log base 2)", "the chapter measures in nats: np.log")
+    if math.isclose(got, math.sqrt(expected), rel_tol=1e-6) and not math.isclose(
+        got, expected, rel_tol=1e-6
+    ):
+        return Feedback(
+            False,
+            "js is the square root of the divergence (SciPy's Jensen–Shannon *distance*)",
+            hint,
+        )
+    return compare_number(got, expected, name="js", hint=hint, rel_tol=1e-5)

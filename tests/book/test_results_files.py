@@ -977,10 +977,11 @@ def _gans() -> dict:
 
 def test_generator_at_the_papers_rate_loses_to_the_discriminator_at_once():
     """Chapter 7.6: with the DCGAN paper's rate for the generator, the discriminator rejects its
-    samples with near certainty after the probe epochs, on every seed; in our run it does not."""
+    samples from the start, on every seed: its mean output on them is low and less than a third
+    of ours."""
     recorded = _gans()
-    assert recorded["early_fake_score_paper_max"] < 0.05
-    assert recorded["early_fake_score_ours"] > recorded["early_fake_score_paper_max"]
+    assert recorded["early_fake_score_paper_max"] < 0.15
+    assert recorded["early_fake_score_ours"] > 3 * recorded["early_fake_score_paper_max"]
 
 
 def test_dcgan_discriminator_has_not_won_at_the_end_of_training():
@@ -1029,6 +1030,39 @@ def test_generated_digits_are_no_closer_to_the_training_images_than_new_real_dig
     recorded = _gans()
     assert recorded["cgan_near_copy_share"] <= 0.05
     assert recorded["dcgan_near_copy_share"] <= 0.05
+
+
+def test_toy_gan_collapses_and_hops_between_modes():
+    """Chapter 7.13: 'mode collapse and mode hopping in plain sight': some seed ends with
+    modes missing, and covered modes are abandoned between snapshots."""
+    recorded = _gans()
+    assert recorded["toy_gan_modes_min"] < 8
+    assert recorded["toy_gan_dropped_modes"] >= 1
+
+
+def test_jensen_shannon_is_flat_and_wasserstein_grows_with_disjoint_supports():
+    """Chapter 7.14: JSD stays at log 2 once the supports are disjoint; W1 grows like the shift."""
+    recorded = _gans()
+    assert recorded["js_disjoint_max_gap"] < 1e-6
+    assert 0.95 < recorded["w1_shift_slope"] < 1.05
+
+
+def test_wgan_gp_covers_more_modes_than_the_standard_gan():
+    """Chapter 7.14: over the same seeds WGAN-GP covers more modes on average and in its worst
+    run than the standard GAN, and the gap is largest in the worst run."""
+    recorded = _gans()
+    assert recorded["toy_wgan_modes_mean"] > recorded["toy_gan_modes_mean"]
+    assert recorded["toy_wgan_modes_min"] > recorded["toy_gan_modes_min"]
+    # '... the clearest difference is in the worst run'
+    worst_gap = recorded["toy_wgan_modes_min"] - recorded["toy_gan_modes_min"]
+    assert worst_gap >= recorded["toy_wgan_modes_mean"] - recorded["toy_gan_modes_mean"]
+
+
+def test_transposed_convolutions_leave_a_checkerboard_that_resizing_does_not():
+    """Chapter 7.15: untrained transposed-convolution generators put several times more energy
+    at the Nyquist frequency than resize-then-convolve ones, on every seed."""
+    recorded = _gans()
+    assert recorded["nyquist_transposed_min"] > 5 * recorded["nyquist_resize_max"]
 
 
 def test_averaged_replica_gradients_equal_the_large_batch_gradient():
