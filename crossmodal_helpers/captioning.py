@@ -611,7 +611,7 @@ class AttributeScores:
     """Per-image counts of checked and correct attributes. Introduced in chapter 11.
 
     ``correct[i, a]`` and ``checked[i, a]`` count, for image i and attribute a (in the
-    order of :attr:`attributes`), the attributes the caption got right and the attributes
+    order of ``attributes``), the attributes the caption got right and the attributes
     checked.
     """
 

@@ -361,15 +361,18 @@ class FiLM(keras.layers.Layer):
     vector (batch, D), e.g. a question. Two linear maps of the condition give one scale
     and one shift per channel, applied at every position:
 
-    $$\\mathrm{FiLM}(F \\mid q)_{\\ldots c} = (1 + \\gamma_c(q))\\, F_{\\ldots c} + \\beta_c(q),
-    \\qquad \\gamma(q) = W_\\gamma q + b_\\gamma,\\; \\beta(q) = W_\\beta q + b_\\beta.$$
+    .. math::
 
-    Writing the scale as $1 + \\gamma$ (with $\\gamma$ and $\\beta$ starting near 0) makes a
-    fresh layer close to the identity, so the image path trains from the start. Unlike
+        \\mathrm{FiLM}(F \\mid q)_{\\ldots c} = (1 + \\gamma_c(q))\\, F_{\\ldots c} + \\beta_c(q),
+        \\qquad \\gamma(q) = W_\\gamma q + b_\\gamma,\\; \\beta(q) = W_\\beta q + b_\\beta.
+
+    Writing the scale as :math:`1 + \\gamma` (with :math:`\\gamma` and :math:`\\beta` starting
+    near 0) makes a fresh layer close to the identity, so the image path trains from the
+    start. Unlike
     concatenation, which adds the question's contribution once, after the image is
     summarised, FiLM is multiplicative and acts inside the image encoder: the question
     decides which features of every region count. :meth:`coefficients` returns
-    $(\\gamma, \\beta)$, each (batch, C).
+    :math:`(\\gamma, \\beta)`, each (batch, C).
     """
 
     def __init__(self, **kwargs: Any) -> None:

@@ -531,7 +531,7 @@ def build_vqa_model(
     - ``"cross_attention"``: every question word attends over the regions
       (:class:`QuestionToRegions`).
 
-    The head is chapter 4's :func:`fusion.build_head` with ``hidden`` units.
+    The head is chapter 4's :func:`~crossmodal_helpers.fusion.build_head` with ``hidden`` units.
     """
     from crossmodal_helpers.fusion import ConcatFusion
 
