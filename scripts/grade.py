@@ -48,6 +48,7 @@ from crossmodal_helpers.grading import VERDICT_MIME
 
 ROOT = Path(__file__).resolve().parents[1]
 
+EXERCISES = "crossmodal_helpers.exercises"
 LABEL = re.compile(r"^[`:]{3,}\{exercise\}[^\n]*\n(?::[a-z]+:[^\n]*\n)*?:label: *(\S+)", re.M)
 TIMEOUT_ENAME = "CellTimeout"
 #: Seconds a kernel gets to stop after the interrupt at a cell's time limit.
@@ -105,16 +106,52 @@ class Run:
 # --- the reference: which exercises a chapter has and how each is checked ---
 
 
-def _check_call(source: str) -> ast.Call | None:
-    """The call of a check cell (one statement, a call of ``module.check(...)``), else None."""
+def exercise_names(cells: list[Any]) -> frozenset[str]:
+    """The names a chapter's imports bind to ``crossmodal_helpers.exercises`` or its modules."""
+    names = set()
+    for cell in cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(
+                    alias.asname
+                    for alias in node.names
+                    if alias.asname and alias.name.startswith(EXERCISES)
+                )
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names.update(
+                    alias.asname or alias.name
+                    for alias in node.names
+                    if f"{node.module}.{alias.name}".startswith(EXERCISES)
+                )
+    return frozenset(names)
+
+
+def _check_call(source: str, roots: frozenset[str]) -> ast.Call | None:
+    """The call of a check cell, else None: one statement, a call of ``name.….check(...)``
+    whose leftmost name is bound to the exercises package (``roots``)."""
     try:
         body = ast.parse(source).body
     except SyntaxError:
         return None
-    if len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Call):
-        call = body[0].value
-        return call if isinstance(call.func, ast.Attribute) else None
-    return None
+    if (
+        len(body) != 1
+        or not isinstance(body[0], ast.Expr)
+        or not isinstance(body[0].value, ast.Call)
+    ):
+        return None
+    call = body[0].value
+    if not isinstance(call.func, ast.Attribute):
+        return None
+    root = call.func.value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return call if isinstance(root, ast.Name) and root.id in roots else None
 
 
 def _labels(cell: Any) -> list[str]:
@@ -124,6 +161,7 @@ def _labels(cell: Any) -> list[str]:
 def reference_exercises(path: Path) -> list[Exercise]:
     """The exercises of a reference chapter, in order, as its student edition shows them."""
     cells = student_notebook(nbformat.read(path, as_version=4)).cells
+    roots = exercise_names(cells)
     found = []
     for index, cell in enumerate(cells):
         for label in _labels(cell):
@@ -133,7 +171,7 @@ def reference_exercises(path: Path) -> list[Exercise]:
                     break
                 if later.cell_type != "code":
                     continue
-                call = _check_call(later.source)
+                call = _check_call(later.source, roots)
                 if call is not None:
                     found.append(Exercise(label, path.stem, call, tuple(template)))
                     break
@@ -215,11 +253,12 @@ def prepare(
         first = starts[exercise.label]
         end = next((i for i in range(first + 1, len(cells)) if _labels(cells[i])), len(cells))
         span = [i for i in range(first + 1, end) if cells[i].cell_type == "code"]
+        roots = frozenset({exercise.check_name.split(".")[0]})
         check = next(
             (
                 i
                 for i in span
-                if (call := _check_call(cells[i].source)) is not None
+                if (call := _check_call(cells[i].source, roots)) is not None
                 and ast.unparse(call.func) == exercise.check_name
             ),
             None,

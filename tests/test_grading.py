@@ -320,3 +320,28 @@ def test_a_folder_of_chapter_1_submissions_gives_a_gradebook(tmp_path, monkeypat
         "hang": 1,
     }
     assert (tmp_path / "ran" / "right.ipynb").is_file()
+
+
+def test_a_template_call_between_an_exercise_and_its_check_is_not_taken_for_the_check(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("from crossmodal_helpers import exercises\nimport numpy as np"),
+        nbformat.v4.new_markdown_cell("````{exercise} Means\n:label: ex-t-means\n\nText.\n````"),
+        nbformat.v4.new_code_cell("means = ...  # your answer"),
+        nbformat.v4.new_code_cell("np.mean(means)"),
+        nbformat.v4.new_code_cell("exercises.ch01.class_means(means)"),
+    ]
+    path = tmp_path / "01_t.ipynb"
+    nbformat.write(nb, path)
+    (found,) = grade.reference_exercises(path)
+    assert found.check_name == "exercises.ch01.class_means"
+    assert found.template == ("means = ...  # your answer", "np.mean(means)")
+
+
+def test_check_calls_are_found_through_an_import_alias():
+    cells = [
+        nbformat.v4.new_code_cell("import crossmodal_helpers.exercises.appendix as checks"),
+        nbformat.v4.new_code_cell("from crossmodal_helpers.exercises import ch02"),
+        nbformat.v4.new_code_cell("import numpy as np"),
+    ]
+    assert grade.exercise_names(cells) == {"checks", "ch02"}
