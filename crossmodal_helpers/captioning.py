@@ -14,7 +14,8 @@ Introduced in chapter 11. The chapter explains the pieces; this module keeps the
   :func:`reference_captions` (more ways the scene grammar can say the same
   thing), :func:`bleu` (nltk's ``corpus_bleu``), :func:`parse_caption` and
   :func:`attribute_scores` (is each object's colour, shape, size and position right?),
-  :func:`nearest_captions` (retrieval as captioning) and :func:`paired_bootstrap`.
+  :func:`nearest_captions` (retrieval as captioning), :func:`paired_bootstrap` and
+  :func:`word_f1` (the overlap of a generated emoji name with the true one).
 
 The layers and the model are ordinary Keras classes, registered for serialisation.
 """
@@ -52,17 +53,22 @@ SPECIALS = (PAD, START, END, UNKNOWN)
 # --------------------------------------------------------------------------- vocabulary
 
 
-def build_vocabulary(captions: Sequence[str]) -> list[str]:
+def build_vocabulary(captions: Sequence[str], *, min_count: int = 1) -> list[str]:
     """The special tokens, then every word of ``captions`` by falling frequency.
 
     Introduced in chapter 11. Ties are broken alphabetically, so the vocabulary is the same
-    on every run. Id 0 is padding, 1 ``<start>``, 2 ``<end>``, 3 ``<unk>``.
+    on every run. Id 0 is padding, 1 ``<start>``, 2 ``<end>``, 3 ``<unk>``. Words seen fewer
+    than ``min_count`` times are left out (they become ``<unk>``).
     """
     captions = check_texts(captions, "captions", nonempty=True)
     if not captions:
         raise ValueError("captions must hold at least one caption, got none")
+    min_count = check_count(min_count, "min_count")
     counts = Counter(word for caption in captions for word in caption.split())
-    words = sorted(counts, key=lambda word: (-counts[word], word))
+    words = sorted(
+        (word for word in counts if counts[word] >= min_count),
+        key=lambda word: (-counts[word], word),
+    )
     return [*SPECIALS, *words]
 
 
@@ -662,6 +668,25 @@ def attribute_scores(captions: Sequence[str], scenes: Sequence[dict[str, Any]]) 
                 checked[i, a] += 1
                 correct[i, a] += obj is not None and mention.get(name) == obj[name]
     return AttributeScores(correct, checked)
+
+
+def word_f1(hypotheses: Sequence[str], references: Sequence[str]) -> np.ndarray:
+    """Per caption, the F1 of its words against one reference: a bag-of-words overlap.
+
+    Introduced in chapter 11 (naming emoji). With ``m`` words in common (each counted at
+    most as often as in both), precision is ``m`` over the hypothesis's words, recall ``m``
+    over the reference's, and F1 their harmonic mean, ``2m / (|h| + |r|)``; 0 when either
+    is empty. Order is ignored, so it fits short names better than BLEU's n-grams.
+    """
+    hypotheses = check_texts(hypotheses, "hypotheses")
+    references = check_texts(references, "references", per_image=len(hypotheses))
+    scores = np.zeros(len(hypotheses))
+    for i, (hypothesis, reference) in enumerate(zip(hypotheses, references, strict=True)):
+        h, r = Counter(hypothesis.split()), Counter(reference.split())
+        common = sum((h & r).values())
+        if common:
+            scores[i] = 2 * common / (sum(h.values()) + sum(r.values()))
+    return scores
 
 
 def nearest_captions(

@@ -37,6 +37,15 @@ def test_vocabulary_starts_with_the_specials_and_orders_words_by_frequency():
     assert vocabulary[4:7] == ["a", "circle", "red"]  # 3, 2, 2 uses; ties alphabetical
 
 
+def test_vocabulary_min_count_leaves_rare_words_to_unknown():
+    vocabulary = captioning.build_vocabulary(CAPTIONS, min_count=2)
+    counts = {w: sum(c.split().count(w) for c in CAPTIONS) for w in vocabulary[4:]}
+    assert vocabulary[4:7] == ["a", "circle", "red"] and min(counts.values()) >= 2
+    rare = next(w for c in CAPTIONS for w in c.split() if w not in vocabulary)
+    ids = captioning.encode_captions([rare], vocabulary, 3)
+    assert ids[0, 1] == captioning.SPECIALS.index(captioning.UNKNOWN)
+
+
 def test_encode_and_decode_round_trip():
     vocabulary = captioning.build_vocabulary(CAPTIONS)
     ids = captioning.encode_captions(CAPTIONS, vocabulary, 9)
@@ -212,6 +221,13 @@ def test_bleu_is_one_for_a_reference_and_lower_for_a_wrong_caption():
     assert scores["bleu1"] < 1 and scores["bleu4"] < scores["bleu1"]
 
 
+def test_word_f1_counts_shared_words_once_and_ignores_order():
+    scores = captioning.word_f1(
+        ["grinning face", "face face", "cat", ""], ["face grinning", "face with tears", "dog", "x"]
+    )
+    np.testing.assert_allclose(scores, [1.0, 2 * 1 / 5, 0.0, 0.0])
+
+
 def test_nearest_captions_take_the_most_similar_item():
     gallery = np.array([[1.0, 0.0], [0.0, 1.0]])
     got = captioning.nearest_captions(np.array([[0.1, 2.0], [3.0, 0.2]]), gallery, ["a", "b"])
@@ -232,6 +248,9 @@ def test_paired_bootstrap_of_identical_systems_is_zero(scenes):
     [
         (lambda: captioning.build_vocabulary("a red circle"), TypeError, "single str"),
         (lambda: captioning.build_vocabulary([]), ValueError, "at least one"),
+        (lambda: captioning.build_vocabulary(["a"], min_count=0), ValueError, "min_count"),
+        (lambda: captioning.word_f1(["a"], ["a", "b"]), ValueError, "one str per"),
+        (lambda: captioning.word_f1("a", ["a"]), TypeError, "hypotheses"),
         (lambda: captioning.encode_captions(CAPTIONS, ["a", "b"], 9), ValueError, "special"),
         (lambda: captioning.encode_captions(CAPTIONS, None, 9), TypeError, "vocabulary"),
         (lambda: captioning.decode_ids([1, 2], list(captioning.SPECIALS)), ValueError, "2-D"),

@@ -1119,6 +1119,19 @@ def test_the_captioner_attends_to_the_object_it_names():
     assert r["pointing_words"] >= 500
 
 
+def test_on_emoji_names_the_captioner_falls_back_on_the_language_prior():
+    """Chapter 11.6 and the summary: on emoji with one rare name each, the captioner writes
+    few distinct names (at most a tenth as many as test emoji, and fewer than a fifth of
+    retrieval's), its word F1 is within 0.05 of always writing the most frequent first word,
+    and retrieval's lead over it has a bootstrap interval above 0."""
+    r = _load("11_captioning")["results"]
+    assert r["emoji_captioner_distinct"] * 5 < r["emoji_retrieval_distinct"]
+    assert r["emoji_captioner_distinct"] <= 0.1 * r["emoji_n_test"]
+    assert abs(r["emoji_captioner_word_f1"] - r["emoji_frequent_word_f1"]) < 0.05
+    assert r["emoji_retrieval_minus_captioner_low"] > 0
+    assert r["emoji_retrieval_word_f1"] > r["emoji_frequent_word_f1"]
+
+
 VQA_MODELS = ("question_only", "image_only", "concat", "film", "cross_attention")
 
 
