@@ -1123,12 +1123,13 @@ def test_on_emoji_names_the_captioner_falls_back_on_the_language_prior():
     """Chapter 11.6 and the summary: on emoji with one rare name each, the captioner writes
     few distinct names, one of them for most test emoji; it tells flags from the rest (more
     flags than other emoji get a "flag:" name) and scores about what writing the most
-    frequent first word does (within 0.05)."""
+    frequent first word does (within 0.05), a baseline that scores only on flags."""
     r = _load("11_captioning")["results"]
     assert r["emoji_captioner_distinct"] <= 0.1 * r["emoji_n_test"]
     assert r["emoji_top_name_share"] > 0.5
     assert r["emoji_captioner_flag_named_flags"] > r["emoji_captioner_flag_named_rest"]
     assert abs(r["emoji_captioner_word_f1"] - r["emoji_frequent_word_f1"]) < 0.05
+    assert r["emoji_frequent_word_f1_rest"] == 0  # "a baseline that scores only on flags"
 
 
 def test_on_emoji_names_retrieval_beats_the_captioner_and_pixels_beat_its_encoder():
